@@ -1,0 +1,13 @@
+/**
+ * The built-in plugins. Entry points (engine process, CLI, `trellis serve`) import this list
+ * and hand it to the EngineHost; the engine core names no plugin.
+ * One line per plugin: each plugin's owner edits only its own line.
+ */
+import type { PluginDefinition } from './sdk';
+
+export const builtinPlugins: PluginDefinition[] = [
+  // script: plugins/script
+  // local: plugins/local
+  // openstack: plugins/openstack
+  // kubernetes: plugins/kubernetes
+];

@@ -1,0 +1,3 @@
+export * from './failures';
+export type * from './context';
+export * from './plugin';
