@@ -4,6 +4,9 @@
  */
 import type { Value } from '../../engine/dsl/plan-model';
 
+/** Re-exported so plugins import plan values from the SDK, not from the engine. */
+export type { Value };
+
 export type RuntimeProperties = Record<string, Value>;
 
 export interface OperationLogger {
