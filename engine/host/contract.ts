@@ -386,3 +386,19 @@ export const hostMethodNames = [
   'metrics.query',
   'metrics.list',
 ] as const satisfies readonly HostMethod[];
+
+// ---------------------------------------------------------------------------------------
+// Wire messages: how the message-based transports (WebSocket for the browser build, the
+// Electron engine process's MessagePort) carry the calls and subscriptions above.
+
+/** Client -> host. `id` pairs a call with its result, and names a subscription. */
+export type HostWireRequest =
+  | { kind: 'call'; id: number; method: string; params: unknown }
+  | { kind: 'subscribe'; id: number; filter: EventFilter & { afterSeq?: number } }
+  | { kind: 'unsubscribe'; id: number };
+
+/** Host -> client. A malformed request that names no id is answered with `kind: 'error'`. */
+export type HostWireMessage =
+  | { kind: 'result'; id: number; result: HostResult<unknown> }
+  | { kind: 'events'; id: number; batch: HostEvent[] }
+  | { kind: 'error'; message: string };
