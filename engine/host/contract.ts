@@ -402,3 +402,77 @@ export type HostWireMessage =
   | { kind: 'result'; id: number; result: HostResult<unknown> }
   | { kind: 'events'; id: number; batch: HostEvent[] }
   | { kind: 'error'; message: string };
+
+// ---------------------------------------------------------------------------------------
+// The desktop shell's bridge (`window.trellis`, exposed by electron/preload.ts). Declared
+// here so the renderer can type it without importing the shell.
+
+/** Commands the shell's menu (or its close guard) sends to the renderer. */
+export const shellCommandNames = [
+  'file.new',
+  'file.open',
+  'file.openRecent',
+  'file.save',
+  'file.saveAs',
+  'file.close',
+  'edit.undo',
+  'edit.redo',
+  'edit.find',
+  'view.togglePalette',
+  'view.toggleYaml',
+  'view.toggleInspector',
+  'view.toggleProblems',
+  'view.theme',
+  /** The user chose "Save" in the unsaved-changes dialog: save, then call `closeWindow()`. */
+  'app.saveBeforeClose',
+] as const;
+export type ShellCommandName = (typeof shellCommandNames)[number];
+
+export interface ShellCommand {
+  command: ShellCommandName;
+  /** For file.open / file.openRecent / file.saveAs: the file the user chose. */
+  path?: string;
+  /** For view.theme. */
+  theme?: 'light' | 'dark' | 'system';
+}
+
+/** The engine process as the shell sees it; sent on every change. */
+export interface EngineStatus {
+  state: 'ready' | 'restarting' | 'crashed';
+  restarts: number;
+  message?: string;
+  /** Executions that were running when the engine died: offer `executions.resume`. */
+  interrupted: ExecutionSummary[];
+}
+
+/** What the renderer tells the shell about the open document (title, close guard, recent). */
+export interface DocumentState {
+  path?: string;
+  dirty: boolean;
+}
+
+/** `window.trellis`: one function per host method, plus the shell's own services. */
+export interface TrellisBridge {
+  readonly kind: 'electron';
+  readonly host: { readonly [M in HostMethod]: (params: ParamsOf<M>) => Promise<HostResult<ResultOf<M>>> };
+  subscribeEvents(filter: EventFilter & { afterSeq?: number }, listener: EventBatchListener): () => void;
+  onCommand(listener: (command: ShellCommand) => void): () => void;
+  onEngineStatus(listener: (status: EngineStatus) => void): () => void;
+  dialogs: {
+    /** Native open dialog for a blueprint; null when cancelled. */
+    openBlueprint(): Promise<string | null>;
+    /** Native save dialog; null when cancelled. */
+    saveBlueprint(defaultPath?: string): Promise<string | null>;
+  };
+  document: {
+    setState(state: DocumentState): void;
+    /** Closes the window (after the renderer saved, or to discard). */
+    closeWindow(): void;
+  };
+  /** Secrets in the OS keychain (safeStorage). Values go in, never come back out. */
+  secrets: {
+    set(name: string, value: string): Promise<HostResult<{ name: string }>>;
+    list(): Promise<HostResult<string[]>>;
+    delete(name: string): Promise<HostResult<{ deleted: boolean }>>;
+  };
+}
