@@ -4,6 +4,7 @@
  * runtime updates instance states and runtime properties as tasks run.
  */
 import type { Plan, PlanNodeInstance, Value } from '../dsl/plan-model';
+import type { TaskGraph } from '../workflows/task-graph';
 
 /** Lifecycle states, in install order (DESIGN.md §3). */
 export const InstanceState = {
@@ -52,6 +53,14 @@ export interface ModelModification {
 
 /** What a workflow builder returns. */
 export interface WorkflowBuild {
-  graph: import('../workflows/task-graph').TaskGraph;
+  graph: TaskGraph;
   modification?: ModelModification;
+  /**
+   * Scale-out with `rollback_if_failed` (the default): run this graph when `graph` fails, then
+   * drop `modification.added` and `modification.addedRelationships` instead of keeping them.
+   * It uninstalls the added instances (unlinking existing instances from them first) with
+   * every failure ignored. Built before anything ran, so it assumes any added instance may
+   * have been installed; `buildScaleRollback` builds one from the states at failure time.
+   */
+  rollback?: TaskGraph;
 }

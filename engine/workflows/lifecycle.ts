@@ -1,0 +1,280 @@
+/**
+ * The per-instance lifecycle chains of DESIGN.md §3, after Cloudify's `lifecycle.py`:
+ *
+ * install:   creating, precreate, create, created, [preconfigure], configuring, configure,
+ *            configured, [postconfigure], starting, start, poststart, started, [establish]
+ * uninstall: stopping, prestop, stop, stopped, [unlink, groups reversed], deleting, delete,
+ *            postdelete, deleted
+ *
+ * `[op]` is a relationship step: the instance's relationship instances grouped by target node
+ * in declaration order; a group runs the source- and target-side operations of all its
+ * relationship instances in parallel; groups run one after the other. (Cloudify runs
+ * preconfigure before setting `configuring`; so do we.)
+ *
+ * A phase is a set of instances to install (or uninstall) plus "intact" instances that stay
+ * but run only `establish` (or `unlink`) for some of their relationships (scale, heal). Each
+ * instance's chain starts after the chain of every instance it has a relationship to
+ * (install) or that has a relationship to it (uninstall). Ids are
+ * `<phase>:<instance>:<step>`, so the same model always gives the same graph.
+ */
+import type { PlanRelationshipInstance } from '../dsl/plan-model';
+import type { ModelInstance } from '../model/deployment-model';
+import { InstanceState } from '../model/deployment-model';
+import type { ModelIndex } from '../model/model-index';
+import { byDependencyOrder, isImplemented, nodeOf, relationshipOf } from '../model/model-index';
+import type { GraphBuilder, NewTask } from './graph-builder';
+import { Chain } from './graph-builder';
+
+export const LIFECYCLE = 'cloudify.interfaces.lifecycle';
+export const RELATIONSHIP_LIFECYCLE = 'cloudify.interfaces.relationship_lifecycle';
+
+export type RelationshipStep = 'preconfigure' | 'postconfigure' | 'establish' | 'unlink';
+
+/** An instance that stays: it runs only the given step for the listed relationships. */
+export interface IntactInstance {
+  instance: ModelInstance;
+  relationships: PlanRelationshipInstance[];
+}
+
+export interface PhaseSpec {
+  /** Id prefix of every task of the phase (unique per graph). */
+  phase: string;
+  instances: readonly ModelInstance[];
+  intact?: readonly IntactInstance[];
+  /** Every chain of the phase waits for these tasks (the previous phase's end). */
+  after?: readonly string[];
+  /** Operation failures do not fail the execution. */
+  ignoreFailure?: boolean;
+  /** Uninstall: run the full chain even for instances whose state says never installed
+   * (scale-out rollback, where the graph is built before the instances ran). */
+  assumeInstalled?: boolean;
+}
+
+/** Id of the noop that closes a phase (depends on every chain of it). */
+export function phaseDone(phase: string): string {
+  return `${phase}:done`;
+}
+
+const chainBegin = (phase: string, id: string): string => `${phase}:${id}:begin`;
+const chainEnd = (phase: string, id: string): string => `${phase}:${id}:end`;
+
+/** States in which an instance has been started (so stop and unlink are expected to work). */
+const STARTED_STATES = new Set<string>([
+  InstanceState.starting,
+  InstanceState.started,
+  InstanceState.stopping,
+  InstanceState.stopped,
+]);
+
+class InstanceSteps {
+  readonly chain: Chain;
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly index: ModelIndex,
+    private readonly phase: string,
+    private readonly instance: ModelInstance,
+    begin: string,
+  ) {
+    this.chain = new Chain(b, [begin]);
+  }
+
+  private id(step: string): string {
+    return `${this.phase}:${this.instance.id}:${step}`;
+  }
+
+  state(state: string): this {
+    this.chain.then({
+      id: this.id(`state:${state}`),
+      kind: 'state',
+      name: `${this.instance.id}: state ${state}`,
+      nodeId: this.instance.node,
+      instanceId: this.instance.id,
+      state,
+    });
+    return this;
+  }
+
+  event(step: string, message: string): this {
+    this.chain.then({
+      id: this.id(step),
+      kind: 'event',
+      name: `${this.instance.id}: ${message}`,
+      nodeId: this.instance.node,
+      instanceId: this.instance.id,
+      message,
+    });
+    return this;
+  }
+
+  /** Lifecycle operations in sequence; consecutive unimplemented ones become one event. */
+  operations(names: readonly string[], ignoreFailure: boolean): this {
+    const node = nodeOf(this.index, this.instance);
+    let skipped: string[] = [];
+    const flush = (): void => {
+      if (skipped.length === 0) return;
+      this.event(`skip:${skipped[0]}`, `skipped ${skipped.join(', ')}: not implemented by ${node.type}`);
+      skipped = [];
+    };
+    for (const name of names) {
+      const full = `${LIFECYCLE}.${name}`;
+      if (!isImplemented(node.operations[full])) {
+        skipped.push(name);
+        continue;
+      }
+      flush();
+      this.chain.then({
+        id: this.id(`op:${full}`),
+        kind: 'operation',
+        name: `${this.instance.id}: ${full}`,
+        nodeId: this.instance.node,
+        instanceId: this.instance.id,
+        operation: full,
+        ...(ignoreFailure ? { ignoreFailure: true } : {}),
+      });
+    }
+    flush();
+    return this;
+  }
+
+  /** One relationship step over the given relationship instances (see the file comment). */
+  relationships(
+    step: RelationshipStep,
+    relationships: readonly PlanRelationshipInstance[],
+    options: { reverse?: boolean; ignoreFailure?: boolean } = {},
+  ): this {
+    const full = `${RELATIONSHIP_LIFECYCLE}.${step}`;
+    const sorted = [...relationships].sort((a, b) => a.index - b.index);
+    const groups: NewTask[][] = [];
+    let lastTargetNode: string | undefined;
+    for (const rel of sorted) {
+      if (rel.targetNode !== lastTargetNode || groups.length === 0) groups.push([]);
+      lastTargetNode = rel.targetNode;
+      const group = groups[groups.length - 1]!;
+      const declared = relationshipOf(this.index, this.instance, rel);
+      for (const side of ['source', 'target'] as const) {
+        const operation = (side === 'source' ? declared.sourceOperations : declared.targetOperations)[full];
+        if (operation === undefined) continue; // Not declared at all: nothing to say (as Cloudify).
+        const id = this.id(`rel:${step}:${rel.index}:${rel.targetId}:${side}`);
+        const label = `${this.instance.id} -> ${rel.targetId}: ${full} (${side})`;
+        const common = { id, nodeId: this.instance.node, instanceId: this.instance.id };
+        if (isImplemented(operation)) {
+          group.push({
+            ...common,
+            kind: 'operation',
+            name: label,
+            operation: full,
+            relationship: { index: rel.index, targetId: rel.targetId, side },
+            ...(options.ignoreFailure ? { ignoreFailure: true } : {}),
+          });
+        } else {
+          group.push({ ...common, kind: 'event', name: `${label}: skipped`, message: `skipped ${full} (${side}): no implementation` });
+        }
+      }
+    }
+    const ordered = groups.map((tasks, i) => ({ tasks, i })).filter((g) => g.tasks.length > 0);
+    if (options.reverse) ordered.reverse();
+    for (const { tasks, i } of ordered) this.chain.parallel(tasks, this.id(`rel:${step}:g${i}:join`));
+    return this;
+  }
+
+  close(end: string): void {
+    this.chain.close(end, `${this.instance.id}: end`);
+  }
+}
+
+function opened(b: GraphBuilder, index: ModelIndex, phase: string, instance: ModelInstance, deps: Iterable<string>): InstanceSteps {
+  const begin = b.noop(chainBegin(phase, instance.id), `${instance.id}: begin`, [...new Set(deps)]);
+  return new InstanceSteps(b, index, phase, instance, begin);
+}
+
+/**
+ * Adds an install phase: full install chains for `instances`, `establish` for the intact
+ * ones. Returns the id of the noop that closes the phase.
+ */
+export function addInstallPhase(b: GraphBuilder, index: ModelIndex, spec: PhaseSpec): string {
+  const { phase } = spec;
+  const intact = spec.intact ?? [];
+  const withChain = new Set<string>([...spec.instances.map((i) => i.id), ...intact.map((i) => i.instance.id)]);
+  const after = spec.after ?? [];
+  const ignore = spec.ignoreFailure ?? false;
+  // Chains are emitted targets first, so every dependency refers to an earlier task.
+  const intactById = new Map(intact.map((i) => [i.instance.id, i] as const));
+  const installing = new Set(spec.instances.map((i) => i.id));
+  const all = byDependencyOrder(index, [...spec.instances, ...intact.map((i) => i.instance)]);
+  const ends: string[] = [];
+  for (const instance of all) {
+    const deps = [...after];
+    for (const rel of instance.relationships) {
+      if (withChain.has(rel.targetId) && rel.targetId !== instance.id) deps.push(chainEnd(phase, rel.targetId));
+    }
+    const steps = opened(b, index, phase, instance, deps);
+    if (installing.has(instance.id)) {
+      const rels = instance.relationships;
+      steps
+        .state(InstanceState.creating)
+        .operations(['precreate', 'create'], ignore)
+        .state(InstanceState.created)
+        .relationships('preconfigure', rels, { ignoreFailure: ignore })
+        .state(InstanceState.configuring)
+        .operations(['configure'], ignore)
+        .state(InstanceState.configured)
+        .relationships('postconfigure', rels, { ignoreFailure: ignore })
+        .state(InstanceState.starting)
+        .operations(['start', 'poststart'], ignore)
+        .state(InstanceState.started)
+        .relationships('establish', rels, { ignoreFailure: ignore });
+    } else {
+      steps.relationships('establish', intactById.get(instance.id)?.relationships ?? [], { ignoreFailure: ignore });
+    }
+    const end = chainEnd(phase, instance.id);
+    steps.close(end);
+    ends.push(end);
+  }
+  return b.noop(phaseDone(phase), `${phase}: done`, ends);
+}
+
+/**
+ * Adds an uninstall phase: full uninstall chains for `instances` (sources before targets),
+ * `unlink` for the intact ones. Returns the id of the noop that closes the phase.
+ */
+export function addUninstallPhase(b: GraphBuilder, index: ModelIndex, spec: PhaseSpec): string {
+  const { phase } = spec;
+  const intact = spec.intact ?? [];
+  const withChain = new Set<string>([...spec.instances.map((i) => i.id), ...intact.map((i) => i.instance.id)]);
+  const after = spec.after ?? [];
+  const intactById = new Map(intact.map((i) => [i.instance.id, i] as const));
+  const removing = new Set(spec.instances.map((i) => i.id));
+  const all = byDependencyOrder(index, [...spec.instances, ...intact.map((i) => i.instance)]).reverse();
+  const ends: string[] = [];
+  for (const instance of all) {
+    const deps = [...after];
+    for (const { source } of index.incoming.get(instance.id) ?? []) {
+      if (withChain.has(source.id) && source.id !== instance.id) deps.push(chainEnd(phase, source.id));
+    }
+    const steps = opened(b, index, phase, instance, deps);
+    const ignoreAll = spec.ignoreFailure ?? false;
+    if (!removing.has(instance.id)) {
+      steps.relationships('unlink', intactById.get(instance.id)?.relationships ?? [], { reverse: true, ignoreFailure: ignoreAll });
+    } else if (!spec.assumeInstalled && instance.state === InstanceState.deleted) {
+      steps.event('skip:deleted', 'already deleted; nothing to uninstall');
+    } else if (!spec.assumeInstalled && instance.state === InstanceState.uninitialized) {
+      steps.event('skip:uninitialized', 'never installed; nothing to uninstall').state(InstanceState.deleted);
+    } else {
+      // An instance that never got to `starting` has nothing running and no established
+      // relationship: stopping and unlinking it are best effort.
+      const bestEffort = ignoreAll || spec.assumeInstalled === true || !STARTED_STATES.has(instance.state);
+      steps
+        .state(InstanceState.stopping)
+        .operations(['prestop', 'stop'], bestEffort)
+        .state(InstanceState.stopped)
+        .relationships('unlink', instance.relationships, { reverse: true, ignoreFailure: bestEffort })
+        .state(InstanceState.deleting)
+        .operations(['delete', 'postdelete'], ignoreAll || spec.assumeInstalled === true)
+        .state(InstanceState.deleted);
+    }
+    const end = chainEnd(phase, instance.id);
+    steps.close(end);
+    ends.push(end);
+  }
+  return b.noop(phaseDone(phase), `${phase}: done`, ends);
+}
