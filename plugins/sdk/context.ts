@@ -83,6 +83,13 @@ export interface OperationContext {
     source: EntityView;
     target: EntityView;
   };
+  /**
+   * Node operations (optional, filled by runtimes that can): this instance's outgoing
+   * relationship instances with their targets, e.g. so a server's create can pass the
+   * networks, ports, key pair and security groups it is connected to. Target runtime
+   * properties are read-only here.
+   */
+  relationships?: readonly { type: string; typeHierarchy: readonly string[]; target: EntityView }[];
   /** Operation inputs with run-time functions already evaluated. */
   inputs: Record<string, Value>;
   logger: OperationLogger;
