@@ -4,9 +4,11 @@
  * One line per plugin: each plugin's owner edits only its own line.
  */
 import type { PluginDefinition } from './sdk';
+import { fabricPlugin, scriptPlugin } from './script';
 
 export const builtinPlugins: PluginDefinition[] = [
-  // script: plugins/script
+  scriptPlugin, // script: plugins/script
+  fabricPlugin, // fabric: plugins/script (local only until the SSH transport)
   // local: plugins/local
   // openstack: plugins/openstack
   // kubernetes: plugins/kubernetes
