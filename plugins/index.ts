@@ -5,11 +5,12 @@
  */
 import type { PluginDefinition } from './sdk';
 import { fabricPlugin, scriptPlugin } from './script';
+import { localPlugin } from './local';
 
 export const builtinPlugins: PluginDefinition[] = [
   scriptPlugin, // script: plugins/script
   fabricPlugin, // fabric: plugins/script (local only until the SSH transport)
-  // local: plugins/local
+  localPlugin, // local: plugins/local
   // openstack: plugins/openstack
   // kubernetes: plugins/kubernetes
 ];
