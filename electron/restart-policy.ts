@@ -1,0 +1,40 @@
+/**
+ * When to restart a dead engine: at once the first time, then with growing delays, and
+ * not at all after too many deaths in a short time (a crash loop helps nobody: the window
+ * shows the engine as crashed and the user can restart it from there).
+ */
+export interface RestartPolicyOptions {
+  /** @default 500 */
+  baseDelayMs?: number;
+  /** @default 10000 */
+  maxDelayMs?: number;
+  /** Give up after this many deaths within `windowMs`. @default 5 */
+  maxDeaths?: number;
+  /** @default 60000 */
+  windowMs?: number;
+}
+
+export class RestartPolicy {
+  private deaths: number[] = [];
+
+  constructor(private readonly options: RestartPolicyOptions = {}) {}
+
+  /** Records a death at `now`; returns the delay before restarting, or null to give up. */
+  onDeath(now: number): number | null {
+    const windowMs = this.options.windowMs ?? 60_000;
+    this.deaths = this.deaths.filter((t) => now - t < windowMs);
+    this.deaths.push(now);
+    if (this.deaths.length > (this.options.maxDeaths ?? 5)) return null;
+    if (this.deaths.length === 1) return 0;
+    const base = this.options.baseDelayMs ?? 500;
+    return Math.min(base * 2 ** (this.deaths.length - 2), this.options.maxDelayMs ?? 10_000);
+  }
+
+  /** The user asked for a restart: forget the history. */
+  reset(): void {
+    this.deaths = [];
+  }
+}
+
+/** Executions a dead engine left running: the ones to offer for resume. */
+export const interruptedStatuses: readonly string[] = ['pending', 'queued', 'started', 'cancelling', 'force_cancelling'];
