@@ -7,10 +7,13 @@ import type { Value } from '../dsl/plan-model';
 import type { DeploymentModel, WorkflowBuild } from '../model/deployment-model';
 import { WorkflowParameterError } from './errors';
 import { buildInstall, buildUninstall } from './install';
+import { buildScale, SCALE_PARAMS } from './scale';
 
 export { WorkflowParameterError } from './errors';
 export { describeGraph, topologicalOrder, validateGraph } from './describe';
 export { buildInstall, buildUninstall } from './install';
+export { buildScale, buildScaleRollback } from './scale';
+export { applyModification } from '../model/modification';
 export type { TaskGraph, TaskSpec, TaskKind } from './task-graph';
 
 /** Options that are not workflow parameters (tests pass a deterministic id generator). */
@@ -29,6 +32,7 @@ interface Builder {
 const BUILDERS: Record<string, Builder> = {
   install: { params: [], build: (m, p, w) => buildInstall(m, p, w) },
   uninstall: { params: ['ignore_failure'], build: (m, p, w) => buildUninstall(m, p, w) },
+  scale: { params: SCALE_PARAMS, build: (m, p, w, o) => buildScale(m, p, w, o.newInstanceId) },
 };
 
 /** Names of the built-in workflows. */
