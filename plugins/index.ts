@@ -6,11 +6,12 @@
 import type { PluginDefinition } from './sdk';
 import { fabricPlugin, scriptPlugin } from './script';
 import { localPlugin } from './local';
+import { openstackPlugin } from './openstack';
 
 export const builtinPlugins: PluginDefinition[] = [
   scriptPlugin, // script: plugins/script
   fabricPlugin, // fabric: plugins/script (local only until the SSH transport)
   localPlugin, // local: plugins/local
-  // openstack: plugins/openstack
+  openstackPlugin, // openstack: plugins/openstack
   // kubernetes: plugins/kubernetes
 ];

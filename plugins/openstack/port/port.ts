@@ -183,6 +183,20 @@ export class OpenStackPort {
     );
   }
 
+  /** Plugs an existing Neutron port into a server. */
+  async attachInterface(serverId: string, portId: string): Promise<void> {
+    const path = `/servers/${serverId}/os-interface`;
+    await this.pkg('compute', 'POST', path, (c, cb) => c.compute._request({ method: 'POST', path, body: { interfaceAttachment: { port_id: portId } } }, cb), {
+      idempotent: false,
+    });
+  }
+
+  /** Unplugs a port from a server; already unplugged (404) is fine. */
+  async detachInterface(serverId: string, portId: string): Promise<void> {
+    const path = `/servers/${serverId}/os-interface/${portId}`;
+    await this.orUndefined(this.pkg('compute', 'DELETE', path, (c, cb) => c.compute._request({ method: 'DELETE', path }, cb)));
+  }
+
   // ------------------------------------------------------------------ network
 
   /** Creates a Neutron resource from the full body (member wrapper added here). */
