@@ -63,6 +63,8 @@ export const ProblemCode = {
   badScalingBounds: 'bad-scaling-bounds',
   badPolicy: 'bad-policy',
   unknownWorkflow: 'unknown-workflow',
+  /** A bug in Trellis met while compiling (reported instead of thrown). */
+  internalError: 'internal-error',
 } as const;
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
 
