@@ -118,6 +118,12 @@ export const coreMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'execution task totals',
+    // Tasks that never changed state have no journal row; the total gives their count.
+    up: 'ALTER TABLE executions ADD COLUMN task_total INTEGER NOT NULL DEFAULT 0',
+  },
 ];
 
 const registered: Migration[] = [];

@@ -93,6 +93,8 @@ export interface ExecutionRecord {
   modification?: unknown;
   ownerPid?: number;
   interrupted: boolean;
+  /** Number of tasks in the graph (0 until the graph is built). */
+  taskTotal: number;
 }
 
 export interface TaskRecord {
@@ -158,6 +160,7 @@ interface ExecutionRow {
   modification: string | null;
   owner_pid: number | null;
   interrupted: number;
+  task_total: number;
 }
 interface TaskRow {
   execution_id: string;
@@ -404,6 +407,15 @@ export class Store {
     return toInstance(row, rels.map(toRel));
   }
 
+  /** Instance counts by lifecycle state. */
+  instanceStateCounts(deploymentId: string): Record<string, number> {
+    const rows = this.stmt('SELECT state, COUNT(*) AS n FROM node_instances WHERE deployment_id = ? GROUP BY state').all(deploymentId) as {
+      state: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
   /** Current version of an instance (undefined when it does not exist). */
   instanceVersion(deploymentId: string, id: string): number | undefined {
     return this.stmt('SELECT version FROM node_instances WHERE deployment_id = ? AND id = ?')
@@ -492,12 +504,13 @@ export class Store {
   // -------------------------------------------------------------------------------------
   // Executions and tasks
 
-  insertExecution(e: Omit<ExecutionRecord, 'createdAt' | 'interrupted'>): ExecutionRecord {
+  insertExecution(e: Omit<ExecutionRecord, 'createdAt' | 'interrupted' | 'taskTotal'>): ExecutionRecord {
     const createdAt = now();
+    const taskTotal = taskTotalOf(e.graph);
     this.stmt(
       `INSERT INTO executions (id, deployment_id, workflow, parameters, status, created_at, started_at, ended_at, error,
-         triggered_by, dry_run, graph, modification, owner_pid, interrupted)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+         triggered_by, dry_run, graph, modification, owner_pid, interrupted, task_total)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
     ).run(
       e.id,
       e.deploymentId,
@@ -513,8 +526,9 @@ export class Store {
       e.graph === undefined ? null : json(e.graph),
       e.modification === undefined ? null : json(e.modification),
       e.ownerPid ?? null,
+      taskTotal,
     );
-    return { ...e, createdAt, interrupted: false };
+    return { ...e, createdAt, interrupted: false, taskTotal };
   }
 
   getExecution(id: string): ExecutionRecord | undefined {
@@ -535,7 +549,7 @@ export class Store {
       args.push(...filter.statuses);
     }
     const sql = `SELECT id, deployment_id, workflow, parameters, status, created_at, started_at, ended_at, error,
-        triggered_by, dry_run, NULL AS graph, NULL AS modification, owner_pid, interrupted
+        triggered_by, dry_run, NULL AS graph, NULL AS modification, owner_pid, interrupted, task_total
       FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid`;
     return (this.db.prepare(sql).all(...args) as ExecutionRow[]).map(toExecution);
   }
@@ -560,7 +574,12 @@ export class Store {
       const col = cols[key];
       if (!col) continue;
       sets.push(`${col} = ?`);
-      if (key === 'graph' || key === 'modification') args.push(value === undefined ? null : json(value));
+      if (key === 'graph') {
+        sets.push('task_total = ?');
+        args.push(value === undefined ? null : json(value), taskTotalOf(value));
+        continue;
+      }
+      if (key === 'modification') args.push(value === undefined ? null : json(value));
       else if (key === 'interrupted') args.push(value ? 1 : 0);
       else args.push(value ?? null);
     }
@@ -757,6 +776,7 @@ function toExecution(row: ExecutionRow): ExecutionRecord {
     triggeredBy: row.triggered_by,
     dryRun: row.dry_run === 1,
     interrupted: row.interrupted === 1,
+    taskTotal: row.task_total,
   };
   if (row.started_at !== null) e.startedAt = row.started_at;
   if (row.ended_at !== null) e.endedAt = row.ended_at;
@@ -766,6 +786,11 @@ function toExecution(row: ExecutionRow): ExecutionRecord {
   const pid = opt(row.owner_pid);
   if (pid !== undefined) e.ownerPid = pid;
   return e;
+}
+
+function taskTotalOf(graph: unknown): number {
+  const tasks = (graph as { tasks?: unknown[] } | undefined)?.tasks;
+  return Array.isArray(tasks) ? tasks.length : 0;
 }
 
 function toEvent(row: EventRow): HostEvent {
