@@ -8,11 +8,22 @@ import type { DeploymentModel, WorkflowBuild } from '../model/deployment-model';
 import { WorkflowParameterError } from './errors';
 import { buildInstall, buildUninstall } from './install';
 import { buildScale, SCALE_PARAMS } from './scale';
+import { buildHeal, HEAL_PARAMS } from './heal';
+import {
+  buildExecuteOperation,
+  buildRestart,
+  buildStartStop,
+  EXECUTE_OPERATION_PARAMS,
+  RESTART_PARAMS,
+  START_STOP_PARAMS,
+} from './execute-operation';
 
 export { WorkflowParameterError } from './errors';
 export { describeGraph, topologicalOrder, validateGraph } from './describe';
 export { buildInstall, buildUninstall } from './install';
 export { buildScale, buildScaleRollback } from './scale';
+export { buildHeal, healSubtree } from './heal';
+export { buildExecuteOperation, buildRestart, buildStartStop } from './execute-operation';
 export { applyModification } from '../model/modification';
 export type { TaskGraph, TaskSpec, TaskKind } from './task-graph';
 
@@ -33,14 +44,19 @@ const BUILDERS: Record<string, Builder> = {
   install: { params: [], build: (m, p, w) => buildInstall(m, p, w) },
   uninstall: { params: ['ignore_failure'], build: (m, p, w) => buildUninstall(m, p, w) },
   scale: { params: SCALE_PARAMS, build: (m, p, w, o) => buildScale(m, p, w, o.newInstanceId) },
+  heal: { params: HEAL_PARAMS, build: (m, p, w) => buildHeal(m, p, w) },
+  execute_operation: { params: EXECUTE_OPERATION_PARAMS, build: (m, p, w) => buildExecuteOperation(m, p, w) },
+  start: { params: START_STOP_PARAMS, build: (m, p, w) => buildStartStop('start', m, p, w) },
+  stop: { params: START_STOP_PARAMS, build: (m, p, w) => buildStartStop('stop', m, p, w) },
+  restart: { params: RESTART_PARAMS, build: (m, p, w) => buildRestart(m, p, w) },
 };
 
 /** Names of the built-in workflows. */
 export const BUILTIN_WORKFLOWS: readonly string[] = Object.keys(BUILDERS);
 
-/** Cloudify's mappings of the standard workflows (`types.yaml`), so a blueprint workflow
- * declared with one of them uses the built-in builder. */
-const STANDARD_MAPPING = /^default_workflows\.cloudify\.plugins\.workflows\.(\w+)$/;
+/** Mappings of the standard workflows: Trellis's core types (`trellis.workflows.<name>`) and
+ * Cloudify's `types.yaml`, so a blueprint workflow declared with one uses the built-in builder. */
+const STANDARD_MAPPING = /^(?:trellis\.workflows|default_workflows\.cloudify\.plugins\.workflows)\.(\w+)$/;
 const MAPPING_ALIASES: Record<string, string> = { scale_entity: 'scale', auto_heal_reinstall_node_subgraph: 'heal' };
 
 /**

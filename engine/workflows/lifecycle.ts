@@ -17,7 +17,7 @@
  * (install) or that has a relationship to it (uninstall). Ids are
  * `<phase>:<instance>:<step>`, so the same model always gives the same graph.
  */
-import type { PlanRelationshipInstance } from '../dsl/plan-model';
+import type { PlanRelationshipInstance, Value } from '../dsl/plan-model';
 import type { ModelInstance } from '../model/deployment-model';
 import { InstanceState } from '../model/deployment-model';
 import type { ModelIndex } from '../model/model-index';
@@ -46,7 +46,8 @@ export interface PhaseSpec {
   /** Operation failures do not fail the execution. */
   ignoreFailure?: boolean;
   /** Uninstall: run the full chain even for instances whose state says never installed
-   * (scale-out rollback, where the graph is built before the instances ran). */
+   * (scale-out rollback, where the graph is built before the instances ran; heal). Stop
+   * and unlink stay best effort for instances not started. */
   assumeInstalled?: boolean;
 }
 
@@ -66,7 +67,8 @@ const STARTED_STATES = new Set<string>([
   InstanceState.stopped,
 ]);
 
-class InstanceSteps {
+/** Builds one instance's chain step by step (see `addChains`). */
+export class InstanceSteps {
   readonly chain: Chain;
   constructor(
     private readonly b: GraphBuilder,
@@ -136,6 +138,26 @@ class InstanceSteps {
     return this;
   }
 
+  /** One operation with workflow-given inputs (execute_operation, start/stop); an
+   * unimplemented one becomes a skip event. */
+  operation(full: string, options: { inputs?: Record<string, Value>; ignoreFailure?: boolean } = {}): this {
+    const node = nodeOf(this.index, this.instance);
+    if (!isImplemented(node.operations[full])) {
+      return this.event(`skip:${full}`, `skipped ${full}: not implemented by ${node.type}`);
+    }
+    this.chain.then({
+      id: this.id(`op:${full}`),
+      kind: 'operation',
+      name: `${this.instance.id}: ${full}`,
+      nodeId: this.instance.node,
+      instanceId: this.instance.id,
+      operation: full,
+      ...(options.inputs && Object.keys(options.inputs).length > 0 ? { inputs: options.inputs } : {}),
+      ...(options.ignoreFailure ? { ignoreFailure: true } : {}),
+    });
+    return this;
+  }
+
   /** One relationship step over the given relationship instances (see the file comment). */
   relationships(
     step: RelationshipStep,
@@ -182,9 +204,44 @@ class InstanceSteps {
   }
 }
 
-function opened(b: GraphBuilder, index: ModelIndex, phase: string, instance: ModelInstance, deps: Iterable<string>): InstanceSteps {
-  const begin = b.noop(chainBegin(phase, instance.id), `${instance.id}: begin`, [...new Set(deps)]);
-  return new InstanceSteps(b, index, phase, instance, begin);
+export type ChainOrder = 'targets-first' | 'sources-first' | 'parallel';
+
+/**
+ * Adds one chain per instance, `body` filling it. With `targets-first` a chain waits for the
+ * chains of the instances it has a relationship to, with `sources-first` for the chains of
+ * the instances that have a relationship to it. Chains are emitted in that order so every
+ * dependency refers to an earlier task. Returns the id of the noop closing them all.
+ */
+export function addChains(
+  b: GraphBuilder,
+  index: ModelIndex,
+  spec: { phase: string; instances: readonly ModelInstance[]; order: ChainOrder; after?: readonly string[] },
+  body: (steps: InstanceSteps, instance: ModelInstance) => void,
+): string {
+  const { phase } = spec;
+  const withChain = new Set(spec.instances.map((i) => i.id));
+  const sorted = byDependencyOrder(index, spec.instances);
+  if (spec.order === 'sources-first') sorted.reverse();
+  const ends: string[] = [];
+  for (const instance of sorted) {
+    const deps = [...(spec.after ?? [])];
+    if (spec.order === 'targets-first') {
+      for (const rel of instance.relationships) {
+        if (withChain.has(rel.targetId) && rel.targetId !== instance.id) deps.push(chainEnd(phase, rel.targetId));
+      }
+    } else if (spec.order === 'sources-first') {
+      for (const { source } of index.incoming.get(instance.id) ?? []) {
+        if (withChain.has(source.id) && source.id !== instance.id) deps.push(chainEnd(phase, source.id));
+      }
+    }
+    const begin = b.noop(chainBegin(phase, instance.id), `${instance.id}: begin`, [...new Set(deps)]);
+    const steps = new InstanceSteps(b, index, phase, instance, begin);
+    body(steps, instance);
+    const end = chainEnd(phase, instance.id);
+    steps.close(end);
+    ends.push(end);
+  }
+  return b.noop(phaseDone(phase), `${phase}: done`, ends);
 }
 
 /**
@@ -192,45 +249,30 @@ function opened(b: GraphBuilder, index: ModelIndex, phase: string, instance: Mod
  * ones. Returns the id of the noop that closes the phase.
  */
 export function addInstallPhase(b: GraphBuilder, index: ModelIndex, spec: PhaseSpec): string {
-  const { phase } = spec;
-  const intact = spec.intact ?? [];
-  const withChain = new Set<string>([...spec.instances.map((i) => i.id), ...intact.map((i) => i.instance.id)]);
-  const after = spec.after ?? [];
-  const ignore = spec.ignoreFailure ?? false;
-  // Chains are emitted targets first, so every dependency refers to an earlier task.
-  const intactById = new Map(intact.map((i) => [i.instance.id, i] as const));
+  const intact = new Map((spec.intact ?? []).map((i) => [i.instance.id, i] as const));
   const installing = new Set(spec.instances.map((i) => i.id));
-  const all = byDependencyOrder(index, [...spec.instances, ...intact.map((i) => i.instance)]);
-  const ends: string[] = [];
-  for (const instance of all) {
-    const deps = [...after];
-    for (const rel of instance.relationships) {
-      if (withChain.has(rel.targetId) && rel.targetId !== instance.id) deps.push(chainEnd(phase, rel.targetId));
+  const ignore = spec.ignoreFailure ?? false;
+  const all = [...spec.instances, ...[...intact.values()].map((i) => i.instance)];
+  return addChains(b, index, { phase: spec.phase, instances: all, order: 'targets-first', ...(spec.after ? { after: spec.after } : {}) }, (steps, instance) => {
+    if (!installing.has(instance.id)) {
+      steps.relationships('establish', intact.get(instance.id)?.relationships ?? [], { ignoreFailure: ignore });
+      return;
     }
-    const steps = opened(b, index, phase, instance, deps);
-    if (installing.has(instance.id)) {
-      const rels = instance.relationships;
-      steps
-        .state(InstanceState.creating)
-        .operations(['precreate', 'create'], ignore)
-        .state(InstanceState.created)
-        .relationships('preconfigure', rels, { ignoreFailure: ignore })
-        .state(InstanceState.configuring)
-        .operations(['configure'], ignore)
-        .state(InstanceState.configured)
-        .relationships('postconfigure', rels, { ignoreFailure: ignore })
-        .state(InstanceState.starting)
-        .operations(['start', 'poststart'], ignore)
-        .state(InstanceState.started)
-        .relationships('establish', rels, { ignoreFailure: ignore });
-    } else {
-      steps.relationships('establish', intactById.get(instance.id)?.relationships ?? [], { ignoreFailure: ignore });
-    }
-    const end = chainEnd(phase, instance.id);
-    steps.close(end);
-    ends.push(end);
-  }
-  return b.noop(phaseDone(phase), `${phase}: done`, ends);
+    const rels = instance.relationships;
+    steps
+      .state(InstanceState.creating)
+      .operations(['precreate', 'create'], ignore)
+      .state(InstanceState.created)
+      .relationships('preconfigure', rels, { ignoreFailure: ignore })
+      .state(InstanceState.configuring)
+      .operations(['configure'], ignore)
+      .state(InstanceState.configured)
+      .relationships('postconfigure', rels, { ignoreFailure: ignore })
+      .state(InstanceState.starting)
+      .operations(['start', 'poststart'], ignore)
+      .state(InstanceState.started)
+      .relationships('establish', rels, { ignoreFailure: ignore });
+  });
 }
 
 /**
@@ -238,43 +280,30 @@ export function addInstallPhase(b: GraphBuilder, index: ModelIndex, spec: PhaseS
  * `unlink` for the intact ones. Returns the id of the noop that closes the phase.
  */
 export function addUninstallPhase(b: GraphBuilder, index: ModelIndex, spec: PhaseSpec): string {
-  const { phase } = spec;
-  const intact = spec.intact ?? [];
-  const withChain = new Set<string>([...spec.instances.map((i) => i.id), ...intact.map((i) => i.instance.id)]);
-  const after = spec.after ?? [];
-  const intactById = new Map(intact.map((i) => [i.instance.id, i] as const));
+  const intact = new Map((spec.intact ?? []).map((i) => [i.instance.id, i] as const));
   const removing = new Set(spec.instances.map((i) => i.id));
-  const all = byDependencyOrder(index, [...spec.instances, ...intact.map((i) => i.instance)]).reverse();
-  const ends: string[] = [];
-  for (const instance of all) {
-    const deps = [...after];
-    for (const { source } of index.incoming.get(instance.id) ?? []) {
-      if (withChain.has(source.id) && source.id !== instance.id) deps.push(chainEnd(phase, source.id));
-    }
-    const steps = opened(b, index, phase, instance, deps);
-    const ignoreAll = spec.ignoreFailure ?? false;
+  const ignoreAll = spec.ignoreFailure ?? false;
+  const assumeInstalled = spec.assumeInstalled ?? false;
+  const all = [...spec.instances, ...[...intact.values()].map((i) => i.instance)];
+  return addChains(b, index, { phase: spec.phase, instances: all, order: 'sources-first', ...(spec.after ? { after: spec.after } : {}) }, (steps, instance) => {
     if (!removing.has(instance.id)) {
-      steps.relationships('unlink', intactById.get(instance.id)?.relationships ?? [], { reverse: true, ignoreFailure: ignoreAll });
-    } else if (!spec.assumeInstalled && instance.state === InstanceState.deleted) {
+      steps.relationships('unlink', intact.get(instance.id)?.relationships ?? [], { reverse: true, ignoreFailure: ignoreAll });
+    } else if (!assumeInstalled && instance.state === InstanceState.deleted) {
       steps.event('skip:deleted', 'already deleted; nothing to uninstall');
-    } else if (!spec.assumeInstalled && instance.state === InstanceState.uninitialized) {
+    } else if (!assumeInstalled && instance.state === InstanceState.uninitialized) {
       steps.event('skip:uninitialized', 'never installed; nothing to uninstall').state(InstanceState.deleted);
     } else {
       // An instance that never got to `starting` has nothing running and no established
       // relationship: stopping and unlinking it are best effort.
-      const bestEffort = ignoreAll || spec.assumeInstalled === true || !STARTED_STATES.has(instance.state);
+      const bestEffort = ignoreAll || !STARTED_STATES.has(instance.state);
       steps
         .state(InstanceState.stopping)
         .operations(['prestop', 'stop'], bestEffort)
         .state(InstanceState.stopped)
         .relationships('unlink', instance.relationships, { reverse: true, ignoreFailure: bestEffort })
         .state(InstanceState.deleting)
-        .operations(['delete', 'postdelete'], ignoreAll || spec.assumeInstalled === true)
+        .operations(['delete', 'postdelete'], ignoreAll)
         .state(InstanceState.deleted);
     }
-    const end = chainEnd(phase, instance.id);
-    steps.close(end);
-    ends.push(end);
-  }
-  return b.noop(phaseDone(phase), `${phase}: done`, ends);
+  });
 }

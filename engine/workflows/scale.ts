@@ -39,6 +39,9 @@ export const SCALE_PARAMS = [
   'exclude_instances',
   'ignore_failure',
   'rollback_if_failed',
+  // Declared by the core types; accepted and not used: the runtime decides how a rollback
+  // treats operations still running.
+  'abort_started',
 ] as const;
 
 function resolveEntity(workflow: string, index: ModelIndex, name: string, scaleCompute: boolean): { entity: ScaleEntity; name: string } {
