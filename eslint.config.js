@@ -1,7 +1,7 @@
 // ESLint: typescript-eslint with type information, plus the layer rule of DESIGN.md §1
 // encoded as per-folder import restrictions.
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 const engineRestrictions = {
   patterns: [
@@ -32,6 +32,15 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
+    // Without an explicit resolver, import-x falls back to a legacy one that is not installed
+    // and crashes on packages that only export an `import` condition (vite, electron-vite).
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs', '.cjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.tsx', '.mjs', '.cjs', '.js', '.json', '.node'], conditionNames: ['types', 'import', 'require', 'default'] }),
+      ],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
