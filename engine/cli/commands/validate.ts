@@ -34,7 +34,9 @@ export function register(program: Command): void {
       const inputs = options.input ? readInputs(options.input) : undefined;
       const reports: ValidateReport[] = files.map((f) => {
         const file = resolve(f);
-        const { problems } = compile({ file, resolver, validateOnly: true, ...(inputs ? { inputs } : {}) });
+        // Without inputs only the blueprint is checked (missing inputs are warnings); with
+        // them, a deployment is: plan it so every input and value problem is an error.
+        const { problems } = compile({ file, resolver, ...(inputs ? { inputs } : { validateOnly: true }) });
         return { file, valid: !hasErrors(problems), problems };
       });
       if (options.json) {
