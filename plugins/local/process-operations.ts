@@ -4,6 +4,7 @@
  * needed to find the process again (pid, start time, port, log file) is kept in runtime
  * properties and persisted as soon as it is known, so a later CLI run can stop or heal it.
  */
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { OperationContext, Value } from '../sdk';
@@ -138,10 +139,30 @@ async function allocatePort(ctx: OperationContext, config: ProcessConfig): Promi
   return freePort();
 }
 
+/**
+ * The node_modules folder Trellis loads its own packages from: given to `node` processes as
+ * NODE_PATH, so a blueprint's scripts can `require` what Trellis ships (prom-client) even
+ * when the engine runs them from a copy of the blueprint folder.
+ */
+const trellisNodeModules: string | undefined = (() => {
+  try {
+    const manifest = createRequire(import.meta.url).resolve('prom-client/package.json');
+    return path.dirname(path.dirname(manifest));
+  } catch {
+    return undefined;
+  }
+})();
+
 function resolveCommand(ctx: OperationContext, config: ProcessConfig): { file: string; env: Record<string, string> } {
   // `node` means the Node that runs Trellis (under Electron its binary acts as Node with
   // ELECTRON_RUN_AS_NODE), so the example needs nothing else installed.
-  if (config.command === 'node') return { file: process.execPath, env: { ELECTRON_RUN_AS_NODE: '1' } };
+  if (config.command === 'node') {
+    const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
+    if (trellisNodeModules) {
+      env.NODE_PATH = [process.env.NODE_PATH, trellisNodeModules].filter(Boolean).join(path.delimiter);
+    }
+    return { file: process.execPath, env };
+  }
   const file = config.command.includes('/')
     ? findExecutable(path.isAbsolute(config.command) ? config.command : ctx.resolveResource(config.command))
     : findExecutable(config.command);

@@ -7,7 +7,11 @@
 // /metrics is Prometheus text (prom-client); every other path is proxied.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import client from 'prom-client';
+import { createRequire } from 'node:module';
+
+// require (not import) so NODE_PATH applies: Trellis points it at the prom-client it ships,
+// which makes the services work from wherever the engine runs the blueprint folder.
+const client = createRequire(import.meta.url)('prom-client');
 
 const port = Number(process.env.PORT ?? 8000);
 const stateFile = process.env.STATE_FILE;

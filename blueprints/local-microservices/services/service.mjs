@@ -3,7 +3,11 @@
 // counter whose rate is the request rate. Configuration comes from the environment:
 // PORT, REDIS_PORT (and REDIS_HOST), TRELLIS_INSTANCE_ID.
 import http from 'node:http';
-import client from 'prom-client';
+import { createRequire } from 'node:module';
+
+// require (not import) so NODE_PATH applies: Trellis points it at the prom-client it ships,
+// which makes the services work from wherever the engine runs the blueprint folder.
+const client = createRequire(import.meta.url)('prom-client');
 import { RespClient } from './resp-client.mjs';
 
 const port = Number(process.env.PORT ?? 8080);
