@@ -1,9 +1,11 @@
 import { Ajv } from 'ajv';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { coreTypesFile } from '../../../engine/dsl/core/index';
 import { dslSchema } from '../../../engine/dsl/schema/index';
+import { demoLibraryFile, invalidDir, validDir } from './fixture-support';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validate = ajv.compile(dslSchema);
@@ -16,7 +18,30 @@ describe('the blueprint JSON schema', () => {
   });
 });
 
+/** Every YAML file of the valid fixtures (blueprints and the files they import). */
+function validFixtureFiles(): string[] {
+  return readdirSync(validDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.yaml') && !f.endsWith('inputs.yaml'))
+    .map((f) => join(validDir, f))
+    .concat(demoLibraryFile)
+    .sort();
+}
+
+describe('the blueprint JSON schema accepts every valid fixture file', () => {
+  for (const file of validFixtureFiles()) {
+    it(file.slice(validDir.length + 1), () => {
+      validate(parse(readFileSync(file, 'utf8'), { merge: true }));
+      expect(validate.errors ?? []).toEqual([]);
+    });
+  }
+});
+
 describe('the blueprint JSON schema rejects', () => {
+  for (const name of ['unknown-section', 'unknown-field']) {
+    it(`the ${name} fixture, so the editor marks it too`, () => {
+      expect(validate(parse(readFileSync(join(invalidDir, name, 'blueprint.yaml'), 'utf8')))).toBe(false);
+    });
+  }
   it('an unknown top-level section', () => {
     expect(validate({ tosca_definitions_version: 'cloudify_dsl_1_3', node_templatez: {} })).toBe(false);
   });
