@@ -29,12 +29,16 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
   const mark = (doc: SourceDoc, path: string): void => {
     if (doc.locs.has(path)) sources[path] = { file: doc.file, range: locate(doc, path) };
   };
-  const executorOf = (op: OpModel): PlanOperation['executor'] => {
-    if (op.executor === 'host_agent' || op.executor === 'central_deployment_agent') return op.executor;
-    if (op.binding.kind === 'plugin') return model.plugins.get(op.binding.plugin)?.executor ?? 'central_deployment_agent';
-    return 'central_deployment_agent';
+  // Cloudify: an operation runs where its plugin's executor says (scripts on the host),
+  // but a node without a host has nowhere else to run than the central agent.
+  const executorOf = (op: OpModel, host: string | undefined): PlanOperation['executor'] => {
+    let executor: PlanOperation['executor'] = 'central_deployment_agent';
+    if (op.executor === 'host_agent' || op.executor === 'central_deployment_agent') executor = op.executor;
+    else if (op.binding.kind === 'plugin') executor = model.plugins.get(op.binding.plugin)?.executor ?? 'central_deployment_agent';
+    else if (op.binding.kind === 'script') executor = model.plugins.get('script')?.executor ?? 'host_agent';
+    return host === undefined ? 'central_deployment_agent' : executor;
   };
-  const operations = (ops: Record<string, OpModel>, usedPlugins?: Set<string>): PlanOperations => {
+  const operations = (ops: Record<string, OpModel>, host: string | undefined, usedPlugins?: Set<string>): PlanOperations => {
     const out: PlanOperations = {};
     for (const [k, op] of Object.entries(ops)) {
       const p: PlanOperation = {
@@ -43,7 +47,7 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
         kind: op.binding.kind,
         implementation: op.implementation ?? '',
         inputs: op.inputs as Record<string, Value>,
-        executor: executorOf(op),
+        executor: executorOf(op, host),
       };
       if (op.binding.kind === 'plugin') {
         p.plugin = op.binding.plugin;
@@ -76,8 +80,8 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
         target: r.target,
         connectionType: r.connectionType ?? 'all_to_all',
         properties: (r.properties ?? {}) as Record<string, Value>,
-        sourceOperations: operations(r.sourceOps, plugins),
-        targetOperations: operations(r.targetOps),
+        sourceOperations: operations(r.sourceOps, n.host, plugins),
+        targetOperations: operations(r.targetOps, model.nodesByName.get(r.target)?.host),
       };
     });
     const node: PlanNode = {
@@ -85,7 +89,7 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
       type: n.typeName,
       typeHierarchy: n.type?.hierarchy ?? [n.typeName],
       properties: (n.properties ?? {}) as Record<string, Value>,
-      operations: operations(n.operations, plugins),
+      operations: operations(n.operations, n.host, plugins),
       relationships,
       capabilities: { scalable: n.scalable ?? { defaultInstances: 1, minInstances: 0, maxInstances: -1 } },
       plugins: [],

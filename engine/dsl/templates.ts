@@ -205,6 +205,12 @@ const CONNECTION_TYPE_SCHEMA: PropertySchema = {
   constraints: [{ operator: 'valid_values', value: ['all_to_all', 'all_to_one'] }],
 };
 
+/** What binding an implementation needs: the plugin names and the blueprint's folder. */
+export interface BindContext {
+  plugins: ReadonlySet<string>;
+  mainDir: string;
+}
+
 export interface TemplateOptions {
   inputs?: Record<string, unknown>;
   /** Plugin names Trellis knows (from the resolver), besides the `plugins:` section. */
@@ -241,9 +247,10 @@ export function buildModel(
 
   readPlugins(bp, model, reporter);
   const pluginNames = new Set<string>([...model.plugins.keys(), ...options.knownPlugins]);
+  const bindCtx: BindContext = { plugins: pluginNames, mainDir: dirname(bp.main.file) };
   readInputs(bp, model, registry, reporter, options);
   for (const def of bp.sections.node_templates.values()) {
-    const node = readNode(def, registry, reporter, pluginNames);
+    const node = readNode(def, registry, reporter, bindCtx);
     if (node) {
       model.nodes.push(node);
       model.nodesByName.set(node.name, node);
@@ -252,7 +259,7 @@ export function buildModel(
   checkRelationshipTargets(model, reporter);
   readGroups(bp, model, reporter);
   readPolicies(bp, model, registry, reporter);
-  readWorkflows(bp, model, registry, reporter, pluginNames);
+  readWorkflows(bp, model, registry, reporter, bindCtx);
   model.outputs = readValues(bp.sections.outputs, 'output', reporter);
   model.capabilities = readValues(bp.sections.capabilities, 'capability', reporter);
   checkContainment(model, reporter);
@@ -382,7 +389,7 @@ function readInputs(
   }
 }
 
-function readNode(def: Definition, registry: TypeRegistry, reporter: Reporter, plugins: ReadonlySet<string>): NodeModel | undefined {
+function readNode(def: Definition, registry: TypeRegistry, reporter: Reporter, bind: BindContext): NodeModel | undefined {
   const { doc, path } = def;
   const raw = def.value;
   if (!isRecord(raw)) {
@@ -421,11 +428,11 @@ function readNode(def: Definition, registry: TypeRegistry, reporter: Reporter, p
     reporter.error(ProblemCode.wrongShape, '"properties" must be a map', doc, childPath(path, 'properties'));
   }
   const own = registry.parseInterfaces(raw.interfaces, doc, childPath(path, 'interfaces'), false);
-  node.operations = bindInterfaces(node.type?.interfaces ?? {}, own, plugins, reporter);
+  node.operations = bindInterfaces(node.type?.interfaces ?? {}, own, bind, reporter);
   readScalable(raw, node, reporter);
   if (Array.isArray(raw.relationships)) {
     raw.relationships.forEach((r, i) => {
-      const rel = readRelationship(r, i, node, registry, reporter, plugins);
+      const rel = readRelationship(r, i, node, registry, reporter, bind);
       if (rel) node.relationships.push(rel);
     });
   } else if (raw.relationships !== undefined && raw.relationships !== null) {
@@ -465,7 +472,7 @@ function readRelationship(
   node: NodeModel,
   registry: TypeRegistry,
   reporter: Reporter,
-  plugins: ReadonlySet<string>,
+  bind: BindContext,
 ): RelModel | undefined {
   const doc = node.doc;
   const path = childPath(childPath(node.path, 'relationships'), index);
@@ -507,13 +514,13 @@ function readRelationship(
   rel.sourceOps = bindInterfaces(
     type?.sourceInterfaces ?? {},
     registry.parseInterfaces(raw.source_interfaces, doc, childPath(path, 'source_interfaces'), false),
-    plugins,
+    bind,
     reporter,
   );
   rel.targetOps = bindInterfaces(
     type?.targetInterfaces ?? {},
     registry.parseInterfaces(raw.target_interfaces, doc, childPath(path, 'target_interfaces'), false),
-    plugins,
+    bind,
     reporter,
   );
   return rel;
@@ -523,12 +530,12 @@ function readRelationship(
 function bindInterfaces(
   typeIfaces: Interfaces,
   own: Interfaces,
-  plugins: ReadonlySet<string>,
+  bind: BindContext,
   reporter: Reporter,
 ): Record<string, OpModel> {
   const out: Record<string, OpModel> = {};
   const add = (iface: string, name: string, op: OpDef, report: boolean): void => {
-    out[`${iface}.${name}`] = { ...op, interface: iface, name, binding: bindImplementation(op, plugins, report ? reporter : undefined) };
+    out[`${iface}.${name}`] = { ...op, interface: iface, name, binding: bindImplementation(op, bind, report ? reporter : undefined) };
   };
   for (const [iface, ops] of Object.entries(typeIfaces)) {
     for (const [name, op] of Object.entries(ops)) {
@@ -547,16 +554,20 @@ function bindInterfaces(
  * `<plugin>.<rest>` when the first segment is a known plugin; a script path when it looks
  * like a file; otherwise an unknown-plugin problem.
  */
-export function bindImplementation(op: OpDef, plugins: ReadonlySet<string>, reporter?: Reporter): OpBinding {
+export function bindImplementation(op: OpDef, bind: BindContext, reporter?: Reporter): OpBinding {
   const impl = op.implementation;
   if (impl === undefined) return { kind: 'none' };
+  const plugins = bind.plugins;
   const dot = impl.indexOf('.');
   const first = dot > 0 ? impl.slice(0, dot) : impl;
   if (dot > 0 && !impl.includes('/') && plugins.has(first)) {
     return { kind: 'plugin', plugin: first, operation: impl.slice(dot + 1) };
   }
   if (impl.includes('/') || impl.includes('\\') || SCRIPT_EXTENSIONS.test(impl)) {
-    return { kind: 'script', scriptPath: resolvePath(dirname(op.implDoc.file), impl) };
+    // Cloudify resolves scripts against the blueprint's root folder, whichever of its files
+    // names them; a shipped library's scripts live beside the library.
+    const base = op.implDoc.library === 'blueprint' ? bind.mainDir : dirname(op.implDoc.file);
+    return { kind: 'script', scriptPath: resolvePath(base, impl) };
   }
   reporter?.error(
     ProblemCode.unknownPlugin,
@@ -754,7 +765,7 @@ function readWorkflows(
   model: Model,
   registry: TypeRegistry,
   reporter: Reporter,
-  plugins: ReadonlySet<string>,
+  bind: BindContext,
 ): void {
   for (const def of bp.sections.workflows.values()) {
     const raw = def.value;
@@ -774,10 +785,10 @@ function readWorkflows(
     }
     const dot = mapping.indexOf('.');
     const plugin = dot > 0 ? mapping.slice(0, dot) : undefined;
-    if (def.doc.library === 'blueprint' && (plugin === undefined || !plugins.has(plugin))) {
+    if (def.doc.library === 'blueprint' && (plugin === undefined || !bind.plugins.has(plugin))) {
       reporter.error(
         ProblemCode.unknownPlugin,
-        `Workflow mapping "${mapping}" names no known plugin (plugins: ${[...plugins].sort().join(', ') || 'none'})`,
+        `Workflow mapping "${mapping}" names no known plugin (plugins: ${[...bind.plugins].sort().join(', ') || 'none'})`,
         def.doc,
         isRecord(raw) ? childPath(def.path, 'mapping') : def.path,
       );
@@ -974,14 +985,14 @@ export function reportTypeImplementations(
   knownPlugins: readonly string[],
   reporter: Reporter,
 ): void {
-  const plugins = new Set<string>([...model.plugins.keys(), ...knownPlugins]);
+  const bind: BindContext = { plugins: new Set<string>([...model.plugins.keys(), ...knownPlugins]), mainDir: dirname(registry.blueprint.main.file) };
   const check = (t: ResolvedType | undefined): void => {
     if (!t || t.def.doc.library !== 'blueprint') return;
     const prefix = `${t.def.path}.`;
     for (const ifaces of [t.interfaces, t.sourceInterfaces, t.targetInterfaces]) {
       for (const ops of Object.values(ifaces)) {
         for (const op of Object.values(ops)) {
-          if (op.doc === t.def.doc && op.path.startsWith(prefix)) bindImplementation(op, plugins, reporter);
+          if (op.doc === t.def.doc && op.path.startsWith(prefix)) bindImplementation(op, bind, reporter);
         }
       }
     }
