@@ -50,6 +50,23 @@ export function formatPlan(plan: Plan): string {
       ]),
     ),
   );
+  const groups = Object.values(plan.scalingGroups);
+  if (groups.length > 0) {
+    const bound = (n: number) => (n < 0 ? 'unbounded' : String(n));
+    out.push('', `Scaling groups (${groups.length})`);
+    out.push(
+      formatTable(
+        ['NAME', 'MEMBERS', 'DEFAULT', 'MIN', 'MAX'],
+        groups.map((g) => [
+          g.name,
+          g.members.join(', '),
+          String(g.properties.defaultInstances),
+          String(g.properties.minInstances),
+          bound(g.properties.maxInstances),
+        ]),
+      ),
+    );
+  }
   const rels = plan.instances.flatMap((i) => i.relationships.map((r) => [i.id, r.type, r.targetId]));
   out.push('', `Relationship instances (${rels.length})`);
   out.push(formatTable(['SOURCE', 'TYPE', 'TARGET'], rels));

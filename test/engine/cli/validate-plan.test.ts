@@ -86,6 +86,14 @@ describe('trellis plan', () => {
     expect(order).toHaveLength(5);
   });
 
+  it('lists scaling groups with their bounds', () => {
+    const r = trellis('plan', fixture('valid', 'scaling-groups'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Node instances (13)');
+    expect(r.stdout).toMatch(/^web_tier\s+web_vm\s+2\s+1\s+5$/m);
+    expect(r.stdout).toMatch(/^region\s+web_tier, db_vm\s+2\s+0\s+unbounded$/m);
+  });
+
   it('takes inputs as key=value pairs and prints the plan as JSON', () => {
     const r = trellis('plan', '--json', fixture('valid', 'hello-world'), '-i', 'server_ip=10.9.8.7;webserver_port=9000');
     expect(r.code).toBe(0);
