@@ -4,6 +4,7 @@
  * needed to find the process again (pid, start time, port, log file) is kept in runtime
  * properties and persisted as soon as it is known, so a later CLI run can stop or heal it.
  */
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -271,6 +272,11 @@ export async function startProcess(ctx: OperationContext): Promise<void> {
     rp.url = `http://127.0.0.1:${port}`;
   }
   await ctx.instance.update();
+  // Also on disk beside the log, so an operator (or a test) can find the process without Trellis.
+  await writeFile(
+    path.join(stateDir, 'process.json'),
+    JSON.stringify({ pid: proc.pid, startTime: proc.startTime, port: port ?? null, command: file, args }, null, 2),
+  );
   ctx.logger.info(`started ${config.command} (pid ${proc.pid}${port !== undefined ? `, port ${port}` : ''}); log: ${logFile}`);
   await waitReady(ctx, config, proc, port, logFile);
   ctx.logger.info(`${ctx.node.name} is ready${port !== undefined ? ` at http://127.0.0.1:${port}` : ''}`);
