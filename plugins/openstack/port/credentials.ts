@@ -28,6 +28,11 @@ export interface CloudConfig {
   tls: TlsOptions;
   /** The clouds.yaml cloud name, when one was used (for display). */
   cloudName?: string;
+  /**
+   * Endpoints to use instead of the catalog's, per service (openstacksdk's
+   * `<service>_endpoint_override`, e.g. `compute_endpoint_override`).
+   */
+  endpointOverrides?: Partial<Record<'compute' | 'network' | 'image' | 'volume', string>>;
 }
 
 /** A configuration problem found before any request (missing auth_url, unknown cloud...). */
@@ -149,6 +154,17 @@ export function resolveCloudConfig(clientConfig: Raw, env: NodeJS.ProcessEnv = p
     ['cloudName', cloudName],
   ];
   for (const [key, value] of optional) if (value !== undefined) (config as unknown as Raw)[key] = value;
+  const overrides: NonNullable<CloudConfig['endpointOverrides']> = {};
+  for (const [service, keys] of [
+    ['compute', ['compute_endpoint_override']],
+    ['network', ['network_endpoint_override']],
+    ['image', ['image_endpoint_override']],
+    ['volume', ['block_storage_endpoint_override', 'volume_endpoint_override']],
+  ] as const) {
+    const url = keys.map((k) => str(merged[k])).find((u) => u !== undefined);
+    if (url) overrides[service] = url.replace(/\/+$/, '');
+  }
+  if (Object.keys(overrides).length) config.endpointOverrides = overrides;
   // Keystone v3 needs a domain for names; the CLI's default is the "default" domain.
   if (config.username && !config.userDomainName && !config.userDomainId) config.userDomainId = str(merged.domain_id) ?? 'default';
   if (config.projectName && !config.projectDomainName && !config.projectDomainId) config.projectDomainId = str(merged.domain_id) ?? 'default';

@@ -191,6 +191,8 @@ export class Session {
 }
 
 function endpointFrom(catalog: CatalogEntry[], service: ServiceName, c: CloudConfig): string {
+  const override = c.endpointOverrides?.[service];
+  if (override) return override;
   for (const type of serviceTypes[service]) {
     const entry = catalog.find((e) => e.type === type);
     if (!entry) continue;
