@@ -32,7 +32,8 @@ async function createHost(ctx: OperationContext): Promise<void> {
 export const localPlugin: PluginDefinition = definePlugin({
   name: 'local',
   aliases: ['trellis-local'],
-  description: 'This machine as a host, and long-running processes on it (the offline environment).',
+  description:
+    'This machine as a host, and long-running processes on it (the offline environment).',
   operations: {
     'host.create': createHost,
     'host.check_status': () => Promise.resolve({ status: 'ok' }),

@@ -42,8 +42,16 @@ export function isRunning(record: ProcessRecord): boolean {
 }
 
 /** Finds an executable on PATH (or checks a path), like `command -v`. */
-export function findExecutable(command: string, envPath: string = process.env.PATH ?? ''): string | undefined {
-  const candidates = command.includes('/') ? [command] : envPath.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+export function findExecutable(
+  command: string,
+  envPath: string = process.env.PATH ?? '',
+): string | undefined {
+  const candidates = command.includes('/')
+    ? [command]
+    : envPath
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, command));
   for (const candidate of candidates) {
     try {
       if (!statSync(candidate).isFile()) continue;
@@ -88,7 +96,10 @@ export async function spawnDetached(spec: SpawnSpec): Promise<ProcessRecord> {
  * Stops a process and its group: SIGTERM, then SIGKILL after `timeoutMs`. Does nothing when
  * the record no longer names a live process of ours. Resolves to how it went.
  */
-export async function stopProcess(record: ProcessRecord, timeoutMs: number): Promise<'not-running' | 'stopped' | 'killed'> {
+export async function stopProcess(
+  record: ProcessRecord,
+  timeoutMs: number,
+): Promise<'not-running' | 'stopped' | 'killed'> {
   if (!isRunning(record)) return 'not-running';
   const killed = await killProcessGroup(record.pid, timeoutMs);
   return killed ? 'killed' : 'stopped';
@@ -99,7 +110,9 @@ export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
+      server.close(() => resolve(true)),
+    );
   });
 }
 
@@ -135,10 +148,17 @@ export function tcpOpen(port: number, signal?: AbortSignal, timeoutMs = 1000): P
 }
 
 /** Does GET http://127.0.0.1:port/path answer with a non-error status? */
-export async function httpReady(port: number, urlPath: string, signal?: AbortSignal, timeoutMs = 2000): Promise<boolean> {
+export async function httpReady(
+  port: number,
+  urlPath: string,
+  signal?: AbortSignal,
+  timeoutMs = 2000,
+): Promise<boolean> {
   try {
     const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
-    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.any(signals) });
+    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
+      signal: AbortSignal.any(signals),
+    });
     await response.body?.cancel();
     return response.status < 400;
   } catch {

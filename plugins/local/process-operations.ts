@@ -53,8 +53,10 @@ export interface ProcessConfig {
 export function trellisHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TRELLIS_HOME) return env.TRELLIS_HOME;
   // Mirrors engine/store/home.ts (plugins may not import the engine).
-  if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Application Support', 'Trellis');
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(homedir(), 'AppData', 'Roaming'), 'Trellis');
+  if (process.platform === 'darwin')
+    return path.join(homedir(), 'Library', 'Application Support', 'Trellis');
+  if (process.platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(homedir(), 'AppData', 'Roaming'), 'Trellis');
   return path.join(env.XDG_DATA_HOME ?? path.join(homedir(), '.local', 'share'), 'trellis');
 }
 
@@ -64,7 +66,11 @@ export function instanceStateDir(ctx: OperationContext): string {
 }
 
 const str = (value: Value | undefined): string =>
-  value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  value === undefined || value === null
+    ? ''
+    : typeof value === 'string'
+      ? value
+      : JSON.stringify(value);
 
 function record(value: Value | undefined): Record<string, Value> {
   return value && typeof value === 'object' && !Array.isArray(value) ? value : {};
@@ -79,22 +85,31 @@ function numberOr(value: Value | undefined, fallback: number): number {
 export function readProcessConfig(ctx: OperationContext): ProcessConfig {
   const props = ctx.node.properties;
   const inputs = ctx.inputs;
-  const pick = (key: string): Value | undefined => (inputs[key] !== undefined ? inputs[key] : props[key]);
+  const pick = (key: string): Value | undefined =>
+    inputs[key] !== undefined ? inputs[key] : props[key];
   const command = str(pick('command'));
   if (!command) throw new NonRecoverableError(`node ${ctx.node.name}: property 'command' is empty`);
   const rawArgs = pick('args');
   const args = Array.isArray(rawArgs) ? rawArgs.map(str) : rawArgs ? [str(rawArgs)] : [];
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...record(props.env), ...record(inputs.env) })) env[k] = str(v);
+  for (const [k, v] of Object.entries({ ...record(props.env), ...record(inputs.env) }))
+    env[k] = str(v);
   const rawPort = pick('port');
-  const port = rawPort === undefined || rawPort === null || rawPort === '' || numberOr(rawPort, -1) < 0 ? undefined : numberOr(rawPort, 0);
+  const port =
+    rawPort === undefined || rawPort === null || rawPort === '' || numberOr(rawPort, -1) < 0
+      ? undefined
+      : numberOr(rawPort, 0);
   const r = record(pick('readiness'));
   const readinessType = str(r.type) || (port !== undefined ? 'tcp' : 'none');
   if (readinessType !== 'http' && readinessType !== 'tcp' && readinessType !== 'none') {
-    throw new NonRecoverableError(`node ${ctx.node.name}: readiness.type must be http, tcp or none`);
+    throw new NonRecoverableError(
+      `node ${ctx.node.name}: readiness.type must be http, tcp or none`,
+    );
   }
   if (readinessType !== 'none' && port === undefined) {
-    throw new NonRecoverableError(`node ${ctx.node.name}: a ${readinessType} readiness check needs a port`);
+    throw new NonRecoverableError(
+      `node ${ctx.node.name}: a ${readinessType} readiness check needs a port`,
+    );
   }
   return {
     command,
@@ -117,7 +132,9 @@ export function readProcessConfig(ctx: OperationContext): ProcessConfig {
 /** The process record kept in runtime properties, if any. */
 export function processRecordOf(ctx: OperationContext): ProcessRecord | undefined {
   const rp = ctx.instance.runtimeProperties;
-  return typeof rp.pid === 'number' ? { pid: rp.pid, startTime: str(rp.pid_start_time) } : undefined;
+  return typeof rp.pid === 'number'
+    ? { pid: rp.pid, startTime: str(rp.pid_start_time) }
+    : undefined;
 }
 
 /** Replaces `{{port}}`, `{{instance_id}}`, `{{node_name}}`, `{{work_dir}}`, `{{blueprint_dir}}`. */
@@ -126,7 +143,10 @@ function render(text: string, vars: Record<string, string>): string {
 }
 
 /** Decides the port: the recorded one if still free, the fixed one, or a fresh free one. */
-async function allocatePort(ctx: OperationContext, config: ProcessConfig): Promise<number | undefined> {
+async function allocatePort(
+  ctx: OperationContext,
+  config: ProcessConfig,
+): Promise<number | undefined> {
   if (config.port === undefined) return undefined;
   const recorded = ctx.instance.runtimeProperties.port;
   if (config.port > 0) {
@@ -154,22 +174,31 @@ const trellisNodeModules: string | undefined = (() => {
   }
 })();
 
-function resolveCommand(ctx: OperationContext, config: ProcessConfig): { file: string; env: Record<string, string> } {
+function resolveCommand(
+  ctx: OperationContext,
+  config: ProcessConfig,
+): { file: string; env: Record<string, string> } {
   // `node` means the Node that runs Trellis (under Electron its binary acts as Node with
   // ELECTRON_RUN_AS_NODE), so the example needs nothing else installed.
   if (config.command === 'node') {
     const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
     if (trellisNodeModules) {
-      env.NODE_PATH = [process.env.NODE_PATH, trellisNodeModules].filter(Boolean).join(path.delimiter);
+      env.NODE_PATH = [process.env.NODE_PATH, trellisNodeModules]
+        .filter(Boolean)
+        .join(path.delimiter);
     }
     return { file: process.execPath, env };
   }
   const file = config.command.includes('/')
-    ? findExecutable(path.isAbsolute(config.command) ? config.command : ctx.resolveResource(config.command))
+    ? findExecutable(
+        path.isAbsolute(config.command) ? config.command : ctx.resolveResource(config.command),
+      )
     : findExecutable(config.command);
   if (!file) {
     const hint = config.installHint ? ` ${config.installHint}` : '';
-    throw new NonRecoverableError(`node ${ctx.node.name}: '${config.command}' is not installed (not found on PATH).${hint}`);
+    throw new NonRecoverableError(
+      `node ${ctx.node.name}: '${config.command}' is not installed (not found on PATH).${hint}`,
+    );
   }
   return { file, env: {} };
 }
@@ -185,20 +214,33 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-async function probe(config: ProcessConfig, port: number | undefined, signal: AbortSignal): Promise<boolean> {
+async function probe(
+  config: ProcessConfig,
+  port: number | undefined,
+  signal: AbortSignal,
+): Promise<boolean> {
   if (config.readiness.type === 'none' || port === undefined) return true;
   if (config.readiness.type === 'tcp') return tcpOpen(port, signal);
   return httpReady(port, config.readiness.path, signal);
 }
 
 /** Waits until the process answers its readiness check; fails if it dies or times out. */
-async function waitReady(ctx: OperationContext, config: ProcessConfig, proc: ProcessRecord, port: number | undefined, logFile: string) {
+async function waitReady(
+  ctx: OperationContext,
+  config: ProcessConfig,
+  proc: ProcessRecord,
+  port: number | undefined,
+  logFile: string,
+) {
   const deadline = Date.now() + config.readiness.timeout * 1000;
   for (;;) {
-    if (ctx.signal.aborted) throw new CancelledFailure('cancelled while waiting for the process to become ready');
+    if (ctx.signal.aborted)
+      throw new CancelledFailure('cancelled while waiting for the process to become ready');
     if (!isRunning(proc)) {
       const tail = logTail(logFile, 8);
-      throw new RecoverableError(`${config.command} exited right after starting${tail ? `; its log ends with:\n${tail}` : ''}`);
+      throw new RecoverableError(
+        `${config.command} exited right after starting${tail ? `; its log ends with:\n${tail}` : ''}`,
+      );
     }
     if (await probe(config, port, ctx.signal)) return;
     if (Date.now() > deadline) {
@@ -259,7 +301,9 @@ export async function startProcess(ctx: OperationContext): Promise<void> {
   try {
     proc = await spawnDetached({ command: file, args, cwd, env, logFile });
   } catch (error) {
-    throw new RecoverableError(`could not start ${config.command}: ${(error as Error).message}`, { cause: error });
+    throw new RecoverableError(`could not start ${config.command}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // Record the pid before anything else can fail, so stop/heal can always find the process.
   rp.pid = proc.pid;
@@ -275,11 +319,19 @@ export async function startProcess(ctx: OperationContext): Promise<void> {
   // Also on disk beside the log, so an operator (or a test) can find the process without Trellis.
   await writeFile(
     path.join(stateDir, 'process.json'),
-    JSON.stringify({ pid: proc.pid, startTime: proc.startTime, port: port ?? null, command: file, args }, null, 2),
+    JSON.stringify(
+      { pid: proc.pid, startTime: proc.startTime, port: port ?? null, command: file, args },
+      null,
+      2,
+    ),
   );
-  ctx.logger.info(`started ${config.command} (pid ${proc.pid}${port !== undefined ? `, port ${port}` : ''}); log: ${logFile}`);
+  ctx.logger.info(
+    `started ${config.command} (pid ${proc.pid}${port !== undefined ? `, port ${port}` : ''}); log: ${logFile}`,
+  );
   await waitReady(ctx, config, proc, port, logFile);
-  ctx.logger.info(`${ctx.node.name} is ready${port !== undefined ? ` at http://127.0.0.1:${port}` : ''}`);
+  ctx.logger.info(
+    `${ctx.node.name} is ready${port !== undefined ? ` at http://127.0.0.1:${port}` : ''}`,
+  );
 }
 
 /** stop: SIGTERM to the process group, SIGKILL after stop_timeout. */
@@ -288,7 +340,10 @@ export async function stopProcessOperation(ctx: OperationContext): Promise<void>
   const proc = processRecordOf(ctx);
   if (proc) {
     const how = await stopProcess(proc, config.stopTimeout * 1000);
-    if (how === 'killed') ctx.logger.warn(`${config.command} (pid ${proc.pid}) ignored SIGTERM for ${config.stopTimeout}s: killed`);
+    if (how === 'killed')
+      ctx.logger.warn(
+        `${config.command} (pid ${proc.pid}) ignored SIGTERM for ${config.stopTimeout}s: killed`,
+      );
     else if (how === 'stopped') ctx.logger.info(`stopped ${config.command} (pid ${proc.pid})`);
     else ctx.logger.info(`${config.command} (pid ${proc.pid}) was not running`);
   }
@@ -314,9 +369,14 @@ export async function checkProcessStatus(ctx: OperationContext): Promise<Value> 
   if (!proc || !isRunning(proc)) {
     throw new NonRecoverableError(`${ctx.node.name} (${ctx.instance.id}) is not running`);
   }
-  const port = typeof ctx.instance.runtimeProperties.port === 'number' ? ctx.instance.runtimeProperties.port : undefined;
+  const port =
+    typeof ctx.instance.runtimeProperties.port === 'number'
+      ? ctx.instance.runtimeProperties.port
+      : undefined;
   if (!(await probe(config, port, ctx.signal))) {
-    throw new NonRecoverableError(`${ctx.node.name} (${ctx.instance.id}) is running (pid ${proc.pid}) but fails its ${config.readiness.type} check`);
+    throw new NonRecoverableError(
+      `${ctx.node.name} (${ctx.instance.id}) is running (pid ${proc.pid}) but fails its ${config.readiness.type} check`,
+    );
   }
   return { status: 'ok', pid: proc.pid };
 }

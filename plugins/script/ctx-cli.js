@@ -7,7 +7,9 @@ import net from 'node:net';
 
 const socketPath = process.env.TRELLIS_CTX_SOCKET;
 if (!socketPath) {
-  process.stderr.write('ctx: TRELLIS_CTX_SOCKET is not set (ctx only works inside a Trellis script operation)\n');
+  process.stderr.write(
+    'ctx: TRELLIS_CTX_SOCKET is not set (ctx only works inside a Trellis script operation)\n',
+  );
   process.exit(2);
 }
 
@@ -41,7 +43,9 @@ socket.on('error', (error) => {
 });
 socket.on('close', () => {
   if (!answered && process.exitCode === undefined) {
-    process.stderr.write('ctx: the Trellis script runner closed the connection without answering\n');
+    process.stderr.write(
+      'ctx: the Trellis script runner closed the connection without answering\n',
+    );
     process.exitCode = 2;
   }
 });

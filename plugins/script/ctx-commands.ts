@@ -84,14 +84,21 @@ function dictAccess(
   return null;
 }
 
-async function entityAccess(view: EntityView, rest: string[], writable: boolean): Promise<Value | undefined> {
+async function entityAccess(
+  view: EntityView,
+  rest: string[],
+  writable: boolean,
+): Promise<Value | undefined> {
   const [part, field, ...more] = rest.map((s, i) => (i < 2 ? normalise(s) : s));
   if (part === 'node') {
     if (field === 'name' || field === 'id') return view.node.name;
     if (field === 'type') return view.node.type;
     if (field === 'type_hierarchy') return [...view.node.typeHierarchy];
-    if (field === 'properties') return dictAccess({ ...view.node.properties }, more, 'node properties', false);
-    throw new CtxError(`unknown node field '${field ?? ''}' (name, type, type-hierarchy, properties)`);
+    if (field === 'properties')
+      return dictAccess({ ...view.node.properties }, more, 'node properties', false);
+    throw new CtxError(
+      `unknown node field '${field ?? ''}' (name, type, type-hierarchy, properties)`,
+    );
   }
   if (part === 'instance') {
     if (field === 'id') return view.instance.id;
@@ -104,7 +111,9 @@ async function entityAccess(view: EntityView, rest: string[], writable: boolean)
       await view.instance.update();
       return null;
     }
-    throw new CtxError(`unknown instance field '${field ?? ''}' (id, state, host-id, runtime-properties, update)`);
+    throw new CtxError(
+      `unknown instance field '${field ?? ''}' (id, state, host-id, runtime-properties, update)`,
+    );
   }
   throw new CtxError(`expected 'node' or 'instance', got '${part ?? ''}'`);
 }
@@ -115,7 +124,11 @@ const logLevels = ['debug', 'info', 'warn', 'warning', 'error'] as const;
  * Builds the `ctx` handler for one script run. `outcome` collects what the script returned
  * or asked for; the runner reads it when the script has exited.
  */
-export function createCtxHandler(ctx: OperationContext, upload: ResourceUploader, outcome: CtxOutcome): CtxHandler {
+export function createCtxHandler(
+  ctx: OperationContext,
+  upload: ResourceUploader,
+  outcome: CtxOutcome,
+): CtxHandler {
   const run = async (rawArgs: string[]): Promise<Value | undefined> => {
     let args = rawArgs;
     let json = false;
@@ -124,7 +137,8 @@ export function createCtxHandler(ctx: OperationContext, upload: ResourceUploader
       args = args.slice(1);
     }
     const [head, ...rest] = args;
-    if (head === undefined) throw new CtxError('usage: ctx <node|instance|source|target|logger|...> ...');
+    if (head === undefined)
+      throw new CtxError('usage: ctx <node|instance|source|target|logger|...> ...');
     const value = await dispatch(normalise(head), rest);
     return json ? JSON.stringify(value ?? null) : value;
   };
@@ -138,15 +152,22 @@ export function createCtxHandler(ctx: OperationContext, upload: ResourceUploader
         return entityAccess({ node: ctx.node, instance: ctx.instance }, [head, ...rest], true);
       case 'source':
       case 'target': {
-        if (!ctx.relationship) throw new CtxError(`'${head}' is only available in relationship operations`);
+        if (!ctx.relationship)
+          throw new CtxError(`'${head}' is only available in relationship operations`);
         return entityAccess(ctx.relationship[head], rest, true);
       }
       case 'relationship': {
-        if (!ctx.relationship) throw new CtxError(`'relationship' is only available in relationship operations`);
+        if (!ctx.relationship)
+          throw new CtxError(`'relationship' is only available in relationship operations`);
         const [field, ...more] = rest;
         if (field && normalise(field) === 'type') return ctx.relationship.type;
         if (field && normalise(field) === 'properties') {
-          return dictAccess({ ...ctx.relationship.properties }, more, 'relationship properties', false);
+          return dictAccess(
+            { ...ctx.relationship.properties },
+            more,
+            'relationship properties',
+            false,
+          );
         }
         throw new CtxError(`unknown relationship field '${field ?? ''}' (type, properties)`);
       }
@@ -188,7 +209,8 @@ export function createCtxHandler(ctx: OperationContext, upload: ResourceUploader
       case 'retry_operation': {
         const [message, after] = rest;
         const retryAfter = after === undefined ? undefined : Number(after);
-        if (retryAfter !== undefined && !(retryAfter >= 0)) throw new CtxError(`retry-after must be a number of seconds`);
+        if (retryAfter !== undefined && !(retryAfter >= 0))
+          throw new CtxError(`retry-after must be a number of seconds`);
         outcome.retry = { message: message ?? 'retry requested by the script' };
         if (retryAfter !== undefined) outcome.retry.retryAfter = retryAfter;
         return null;
@@ -218,6 +240,7 @@ function fieldOf(rest: string[], fields: Record<string, Value>): Value {
   const [field] = rest;
   if (field === undefined) return fields;
   const value = fields[normalise(field)];
-  if (value === undefined) throw new CtxError(`unknown field '${field}' (${Object.keys(fields).join(', ')})`);
+  if (value === undefined)
+    throw new CtxError(`unknown field '${field}' (${Object.keys(fields).join(', ')})`);
   return value;
 }

@@ -12,7 +12,13 @@ import { LocalTransport } from './local-transport';
 import { runScript, runScriptFile } from './runner';
 import type { ScriptTransport } from './transport';
 
-export type { ScriptTransport, ScriptSession, RunRequest, RunResult, CtxHandler } from './transport';
+export type {
+  ScriptTransport,
+  ScriptSession,
+  RunRequest,
+  RunResult,
+  CtxHandler,
+} from './transport';
 export { LocalTransport } from './local-transport';
 export { runScript, runScriptFile } from './runner';
 
@@ -51,7 +57,8 @@ export function createScriptPlugin(options: ScriptPluginOptions = {}): PluginDef
   return definePlugin({
     name: 'script',
     aliases: ['cloudify-script-plugin'],
-    description: 'Runs operation scripts (bash, Python, Node, any shebang) with a ctx command, on this machine.',
+    description:
+      'Runs operation scripts (bash, Python, Node, any shebang) with a ctx command, on this machine.',
     operations: {
       'script_runner.tasks.run': (ctx) => runScript(ctx, { transport }),
       // Cloudify maps script-based workflows here; Trellis runs the script the same way, with
@@ -89,7 +96,8 @@ export function createFabricPlugin(options: FabricPluginOptions = {}): PluginDef
     const chosen = options.transportFor?.(ctx, host);
     if (chosen) return chosen;
     if (host === undefined || localHosts.has(host)) {
-      if (host === undefined) ctx.logger.warn('fabric: no fabric_env.host_string given; running on this machine');
+      if (host === undefined)
+        ctx.logger.warn('fabric: no fabric_env.host_string given; running on this machine');
       return local;
     }
     throw new NonRecoverableError(
@@ -99,13 +107,17 @@ export function createFabricPlugin(options: FabricPluginOptions = {}): PluginDef
   return definePlugin({
     name: 'fabric',
     aliases: ['cloudify-fabric-plugin'],
-    description: "Cloudify's fabric operations (run_script, run_commands) through the script runner.",
+    description:
+      "Cloudify's fabric operations (run_script, run_commands) through the script runner.",
     operations: {
-      'fabric_plugin.tasks.run_script': async (ctx) => runScript(ctx, { transport: transportFor(ctx) }),
+      'fabric_plugin.tasks.run_script': async (ctx) =>
+        runScript(ctx, { transport: transportFor(ctx) }),
       'fabric_plugin.tasks.run_commands': async (ctx) => {
         const commands = ctx.inputs.commands;
         if (!Array.isArray(commands) || !commands.every((c) => typeof c === 'string')) {
-          throw new NonRecoverableError(`fabric run_commands needs a 'commands' input: a list of strings`);
+          throw new NonRecoverableError(
+            `fabric run_commands needs a 'commands' input: a list of strings`,
+          );
         }
         const transport = transportFor(ctx);
         const dir = await mkdtemp(path.join(os.tmpdir(), 'trellis-fabric-'));

@@ -11,7 +11,15 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { killProcessGroup } from './process-group';
-import type { CtxHandler, CtxRequest, CtxResponse, RunRequest, RunResult, ScriptSession, ScriptTransport } from './transport';
+import type {
+  CtxHandler,
+  CtxRequest,
+  CtxResponse,
+  RunRequest,
+  RunResult,
+  ScriptSession,
+  ScriptTransport,
+} from './transport';
 
 /** The `ctx` client script shipped beside this file. */
 export const ctxCliPath = fileURLToPath(new URL('./ctx-cli.js', import.meta.url));
@@ -81,7 +89,10 @@ class LocalSession implements ScriptSession {
     private readonly binDir: string,
   ) {}
 
-  async upload(localPath: string, options: { targetPath?: string; executable?: boolean } = {}): Promise<string> {
+  async upload(
+    localPath: string,
+    options: { targetPath?: string; executable?: boolean } = {},
+  ): Promise<string> {
     const target = options.targetPath
       ? path.resolve(this.workDir, options.targetPath)
       : path.join(this.workDir, path.basename(localPath));
@@ -107,7 +118,12 @@ class LocalSession implements ScriptSession {
     }
   }
 
-  private spawnAndWait(program: string, args: string[], request: RunRequest, socketPath: string): Promise<RunResult> {
+  private spawnAndWait(
+    program: string,
+    args: string[],
+    request: RunRequest,
+    socketPath: string,
+  ): Promise<RunResult> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...request.env,
@@ -142,7 +158,9 @@ class LocalSession implements ScriptSession {
       const onAbort = () => {
         if (aborted || child.pid === undefined) return;
         aborted = true;
-        killing = killProcessGroup(child.pid, request.killGraceMs ?? defaultKillGraceMs).then(() => undefined);
+        killing = killProcessGroup(child.pid, request.killGraceMs ?? defaultKillGraceMs).then(
+          () => undefined,
+        );
       };
       request.signal.addEventListener('abort', onAbort, { once: true });
 

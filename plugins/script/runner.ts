@@ -11,7 +11,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { OperationContext, Value } from '../sdk';
-import { CancelledFailure, NonRecoverableError, OperationFailure, RecoverableError, TimeoutFailure } from '../sdk';
+import {
+  CancelledFailure,
+  NonRecoverableError,
+  OperationFailure,
+  RecoverableError,
+  TimeoutFailure,
+} from '../sdk';
 import { createCtxHandler, type CtxOutcome } from './ctx-commands';
 import type { ScriptTransport } from './transport';
 
@@ -50,7 +56,8 @@ function readProcessOptions(raw: Value | undefined): ProcessOptions {
   }
   const options: ProcessOptions = {};
   if (typeof raw.cwd === 'string') options.cwd = raw.cwd;
-  if (typeof raw.command_prefix === 'string' && raw.command_prefix.trim()) options.command_prefix = raw.command_prefix;
+  if (typeof raw.command_prefix === 'string' && raw.command_prefix.trim())
+    options.command_prefix = raw.command_prefix;
   if (Array.isArray(raw.args)) options.args = raw.args.map(asString);
   if (raw.env && typeof raw.env === 'object' && !Array.isArray(raw.env)) {
     options.env = Object.fromEntries(Object.entries(raw.env).map(([k, v]) => [k, asString(v)]));
@@ -62,7 +69,11 @@ function readProcessOptions(raw: Value | undefined): ProcessOptions {
  * How to start the script: `command_prefix` when given; else its shebang (run directly, it is
  * made executable on upload); else an interpreter chosen by its extension.
  */
-export async function scriptArgv(localScript: string, uploadedScript: string, prefix?: string): Promise<string[]> {
+export async function scriptArgv(
+  localScript: string,
+  uploadedScript: string,
+  prefix?: string,
+): Promise<string[]> {
   if (prefix) return [...prefix.trim().split(/\s+/), uploadedScript];
   const head = (await readFile(localScript, 'utf8')).slice(0, 2);
   if (head === '#!') return [uploadedScript];
@@ -74,7 +85,10 @@ export async function scriptArgv(localScript: string, uploadedScript: string, pr
 }
 
 /** The environment the script sees (besides the transport's base environment). */
-export function scriptEnv(ctx: OperationContext, processEnv: Record<string, string> = {}): Record<string, string> {
+export function scriptEnv(
+  ctx: OperationContext,
+  processEnv: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   const passed: Record<string, Value> = {};
   for (const [name, value] of Object.entries(ctx.inputs)) {
@@ -99,7 +113,8 @@ export function scriptEnv(ctx: OperationContext, processEnv: Record<string, stri
 function abortFailure(signal: AbortSignal): OperationFailure {
   const reason: unknown = signal.reason;
   if (reason instanceof OperationFailure) return reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') return new TimeoutFailure(0, { cause: reason });
+  if (reason instanceof Error && reason.name === 'TimeoutError')
+    return new TimeoutFailure(0, { cause: reason });
   return new CancelledFailure('cancelled while the script was running', { cause: reason });
 }
 
@@ -110,7 +125,10 @@ function abortFailure(signal: AbortSignal): OperationFailure {
  *   RecoverableError when it exited non-zero or called `ctx retry-operation`;
  *   CancelledFailure/TimeoutFailure when the signal fired (the process group is killed).
  */
-export async function runScript(ctx: OperationContext, options: RunScriptOptions): Promise<Value | undefined> {
+export async function runScript(
+  ctx: OperationContext,
+  options: RunScriptOptions,
+): Promise<Value | undefined> {
   const scriptPath = options.scriptPath ?? ctx.inputs.script_path;
   if (typeof scriptPath !== 'string' || !scriptPath) {
     throw new NonRecoverableError(`no script to run: the operation has no 'script_path' input`);
@@ -120,9 +138,12 @@ export async function runScript(ctx: OperationContext, options: RunScriptOptions
     localScript = ctx.resolveResource(scriptPath);
     if (!(await stat(localScript)).isFile()) throw new Error('not a file');
   } catch (error) {
-    throw new NonRecoverableError(`script '${scriptPath}' not found in the blueprint folder ${ctx.blueprintDir}`, {
-      cause: error,
-    });
+    throw new NonRecoverableError(
+      `script '${scriptPath}' not found in the blueprint folder ${ctx.blueprintDir}`,
+      {
+        cause: error,
+      },
+    );
   }
   return runScriptFile(ctx, localScript, scriptPath, options);
 }
@@ -141,9 +162,16 @@ export async function runScriptFile(
   const session = await options.transport.open(ctx.signal);
   try {
     const uploaded = await session.upload(localScript, { executable: true });
-    const argv = [...(await scriptArgv(localScript, uploaded, processOptions.command_prefix)), ...(processOptions.args ?? [])];
+    const argv = [
+      ...(await scriptArgv(localScript, uploaded, processOptions.command_prefix)),
+      ...(processOptions.args ?? []),
+    ];
     const outcome: CtxOutcome = {};
-    const handler = createCtxHandler(ctx, (local, target) => session.upload(local, target ? { targetPath: target } : {}), outcome);
+    const handler = createCtxHandler(
+      ctx,
+      (local, target) => session.upload(local, target ? { targetPath: target } : {}),
+      outcome,
+    );
     const tail: string[] = [];
     const tailSize = options.stderrTail ?? 5;
     ctx.logger.debug(`running ${label} (${options.transport.kind})`, { argv });
@@ -173,7 +201,10 @@ export async function runScriptFile(
       );
     }
     if (result.exitCode !== 0) {
-      const how = result.exitCode === null ? `was killed by ${result.exitSignal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
+      const how =
+        result.exitCode === null
+          ? `was killed by ${result.exitSignal ?? 'a signal'}`
+          : `exited with code ${result.exitCode}`;
       const detail = tail.length > 0 ? `: ${tail.join(' | ')}` : '';
       throw new RecoverableError(`script ${label} ${how}${detail}`);
     }

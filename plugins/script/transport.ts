@@ -56,7 +56,10 @@ export interface ScriptSession {
    * Puts a local file into the scratch folder (or at `targetPath` there) and returns its path
    * there. The file is made executable when `executable` is set.
    */
-  upload(localPath: string, options?: { targetPath?: string; executable?: boolean }): Promise<string>;
+  upload(
+    localPath: string,
+    options?: { targetPath?: string; executable?: boolean },
+  ): Promise<string>;
   /** Runs one command to its end (or until aborted), streaming its output. */
   run(request: RunRequest): Promise<RunResult>;
   /** Removes the scratch folder and releases the connection. Safe to call twice. */

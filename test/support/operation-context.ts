@@ -4,7 +4,14 @@
  * resolution against a real blueprint folder. No engine involved.
  */
 import path from 'node:path';
-import type { EntityView, InstanceView, NodeView, OperationContext, RuntimeProperties, Value } from '../../plugins/sdk';
+import type {
+  EntityView,
+  InstanceView,
+  NodeView,
+  OperationContext,
+  RuntimeProperties,
+  Value,
+} from '../../plugins/sdk';
 
 export interface LoggedLine {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -133,7 +140,9 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     secrets: {
       get: (name) => {
         const value = secrets.get(name);
-        return value === undefined ? Promise.reject(new Error(`no secret ${name}`)) : Promise.resolve(value);
+        return value === undefined
+          ? Promise.reject(new Error(`no secret ${name}`))
+          : Promise.resolve(value);
       },
       set: (name, value) => {
         secrets.set(name, value);
@@ -146,7 +155,9 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     },
     getCapability: (deploymentId, name) => {
       const value = options.capabilities?.[deploymentId]?.[name];
-      return value === undefined ? Promise.reject(new Error(`no capability ${deploymentId}.${name}`)) : Promise.resolve(value);
+      return value === undefined
+        ? Promise.reject(new Error(`no capability ${deploymentId}.${name}`))
+        : Promise.resolve(value);
     },
   };
   return { ctx, logs, abort: (reason?: unknown) => controller.abort(reason), updates };

@@ -23,7 +23,8 @@ let next = 0;
 
 if (stateFile) {
   try {
-    for (const { id, url } of JSON.parse(readFileSync(stateFile, 'utf8')).backends) backends.set(id, url);
+    for (const { id, url } of JSON.parse(readFileSync(stateFile, 'utf8')).backends)
+      backends.set(id, url);
   } catch {
     // no saved state yet
   }
@@ -108,7 +109,10 @@ function proxy(req, res, body, attempt = 0) {
   const target = new URL(req.url ?? '/', backend.url);
   const upstream = http.request(
     target,
-    { method: req.method, headers: { ...req.headers, host: target.host, 'x-forwarded-for': req.socket.remoteAddress } },
+    {
+      method: req.method,
+      headers: { ...req.headers, host: target.host, 'x-forwarded-for': req.socket.remoteAddress },
+    },
     (answer) => {
       proxied.inc({ backend: backend.id, code: String(answer.statusCode) });
       res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-backend': backend.id });

@@ -4,14 +4,21 @@ import http from 'node:http';
 import { RespClient } from './resp-client.mjs';
 
 const port = Number(process.env.PORT ?? 9121);
-const redis = new RespClient({ host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) });
+const redis = new RespClient({
+  host: process.env.REDIS_HOST ?? '127.0.0.1',
+  port: Number(process.env.REDIS_PORT ?? 6379),
+});
 
 // INFO fields exported as gauges (counters end in _total, as Prometheus expects).
 const fields = {
   connected_clients: ['redis_connected_clients', 'gauge', 'Client connections.'],
   used_memory: ['redis_memory_used_bytes', 'gauge', 'Memory used by Redis.'],
   total_commands_processed: ['redis_commands_processed_total', 'counter', 'Commands processed.'],
-  total_connections_received: ['redis_connections_received_total', 'counter', 'Connections accepted.'],
+  total_connections_received: [
+    'redis_connections_received_total',
+    'counter',
+    'Connections accepted.',
+  ],
   keyspace_hits: ['redis_keyspace_hits_total', 'counter', 'Successful key lookups.'],
   uptime_in_seconds: ['redis_uptime_seconds', 'gauge', 'Seconds since Redis started.'],
 };
@@ -50,7 +57,9 @@ const server = http.createServer(async (req, res) => {
   res.writeHead(404).end();
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`redis exporter on http://127.0.0.1:${port}/metrics`));
+server.listen(port, '127.0.0.1', () =>
+  console.log(`redis exporter on http://127.0.0.1:${port}/metrics`),
+);
 process.on('SIGTERM', () => {
   redis.close();
   server.close(() => process.exit(0));

@@ -107,7 +107,9 @@ export class RespClient {
       const waiter = { resolve, reject, timer: undefined };
       waiter.timer = setTimeout(() => {
         // A reply that never comes would shift every later reply: drop the connection.
-        this.socket?.destroy(new RespError(`redis did not answer ${args[0]} in ${this.timeoutMs} ms`));
+        this.socket?.destroy(
+          new RespError(`redis did not answer ${args[0]} in ${this.timeoutMs} ms`),
+        );
       }, this.timeoutMs);
       this.pending.push(waiter);
       this.socket.write(encode(args));

@@ -13,7 +13,10 @@ import { RespClient } from './resp-client.mjs';
 const port = Number(process.env.PORT ?? 8080);
 const instance = process.env.TRELLIS_INSTANCE_ID ?? `service-${process.pid}`;
 const redis = process.env.REDIS_PORT
-  ? new RespClient({ host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT) })
+  ? new RespClient({
+      host: process.env.REDIS_HOST ?? '127.0.0.1',
+      port: Number(process.env.REDIS_PORT),
+    })
   : undefined;
 
 const registry = new client.Registry();
@@ -54,7 +57,10 @@ const server = http.createServer(async (req, res) => {
         try {
           hits = await redis.command('INCR', 'hits');
         } catch (error) {
-          return send(res, '/', 503, { instance, error: `datastore unavailable: ${error.message}` });
+          return send(res, '/', 503, {
+            instance,
+            error: `datastore unavailable: ${error.message}`,
+          });
         }
       }
       return send(res, '/', 200, { instance, pid: process.pid, hits });

@@ -91,8 +91,12 @@ describe('trellis.nodes.local.Process', () => {
     expect(rp.pid_start_time).toBe(String(readProcStat(pid)?.startTime));
     const answer = (await (await fetch(`${rp.url as string}/x`)).json()) as { pid: number };
     expect(answer.pid).toBe(pid);
-    expect(rp.log_file).toBe(path.join(home, 'deployments', 'test-deployment', 'processes', 'app_started', 'process.log'));
-    expect(await readFile(rp.log_file as string, 'utf8')).toContain(`listening ${rp.port as number}`);
+    expect(rp.log_file).toBe(
+      path.join(home, 'deployments', 'test-deployment', 'processes', 'app_started', 'process.log'),
+    );
+    expect(await readFile(rp.log_file as string, 'utf8')).toContain(
+      `listening ${rp.port as number}`,
+    );
   });
 
   it('start returns only once a slow process is ready', async () => {
@@ -109,7 +113,10 @@ describe('trellis.nodes.local.Process', () => {
   });
 
   it('a process that never becomes ready fails the start and is stopped', async () => {
-    const { ctx } = processContext({ env: { READY_DELAY: '60000' }, readiness: { type: 'http', path: '/', timeout: 0.5 } });
+    const { ctx } = processContext({
+      env: { READY_DELAY: '60000' },
+      readiness: { type: 'http', path: '/', timeout: 0.5 },
+    });
     await op('process.create')(ctx);
     const failure = await op('process.start')(ctx).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(RecoverableError);
@@ -124,7 +131,9 @@ describe('trellis.nodes.local.Process', () => {
     expect(processAlive(pid)).toBe(false);
     expect(ctx.instance.runtimeProperties.pid).toBeUndefined();
     expect(logs.some((l) => l.message.startsWith('stopped node'))).toBe(true);
-    expect(await readFile(ctx.instance.runtimeProperties.log_file as string, 'utf8')).toContain('bye');
+    expect(await readFile(ctx.instance.runtimeProperties.log_file as string, 'utf8')).toContain(
+      'bye',
+    );
   });
 
   it('stop kills a process that ignores SIGTERM once stop_timeout has passed', async () => {
@@ -178,10 +187,15 @@ describe('trellis.nodes.local.Process', () => {
   });
 
   it('says how to install a command that is missing', async () => {
-    const { ctx } = processContext({ command: 'surely-not-installed-xyz', install_hint: 'Try: apt-get install xyz.' });
+    const { ctx } = processContext({
+      command: 'surely-not-installed-xyz',
+      install_hint: 'Try: apt-get install xyz.',
+    });
     const failure = await op('process.create')(ctx).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(NonRecoverableError);
-    expect((failure as Error).message).toMatch(/'surely-not-installed-xyz' is not installed.*Try: apt-get install xyz\./);
+    expect((failure as Error).message).toMatch(
+      /'surely-not-installed-xyz' is not installed.*Try: apt-get install xyz\./,
+    );
   });
 
   it('the host is this machine', async () => {

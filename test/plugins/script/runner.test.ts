@@ -2,7 +2,12 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledFailure, NonRecoverableError, RecoverableError, TimeoutFailure } from '../../../plugins/sdk';
+import {
+  CancelledFailure,
+  NonRecoverableError,
+  RecoverableError,
+  TimeoutFailure,
+} from '../../../plugins/sdk';
 import { createFabricPlugin, LocalTransport, runScript } from '../../../plugins/script';
 import { processAlive } from '../../../plugins/script/process-group';
 import { createTestContext, type TestContextOptions } from '../../support/operation-context';
@@ -17,7 +22,11 @@ async function script(name: string, body: string): Promise<string> {
 }
 
 function context(scriptPath: string, options: TestContextOptions = {}) {
-  return createTestContext({ blueprintDir, ...options, inputs: { script_path: scriptPath, ...options.inputs } });
+  return createTestContext({
+    blueprintDir,
+    ...options,
+    inputs: { script_path: scriptPath, ...options.inputs },
+  });
 }
 
 const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
@@ -40,8 +49,14 @@ afterAll(async () => {
 
 describe('script runner (local)', () => {
   it('passes each operation input as an environment variable and all of them as JSON', async () => {
-    const s = await script('env.sh', 'echo "port=$port"; echo "tags=$tags"; echo "all=$TRELLIS_INPUTS"; echo "inst=$TRELLIS_INSTANCE_ID"\n');
-    const { ctx, logs } = context(s, { instanceId: 'web_abc123', inputs: { port: 8080, tags: ['a', 'b'], name: 'web' } });
+    const s = await script(
+      'env.sh',
+      'echo "port=$port"; echo "tags=$tags"; echo "all=$TRELLIS_INPUTS"; echo "inst=$TRELLIS_INSTANCE_ID"\n',
+    );
+    const { ctx, logs } = context(s, {
+      instanceId: 'web_abc123',
+      inputs: { port: 8080, tags: ['a', 'b'], name: 'web' },
+    });
     await runScript(ctx, { transport });
     const out = logs.filter((l) => l.data?.stream === 'stdout').map((l) => l.message);
     expect(out).toEqual([
@@ -74,9 +89,19 @@ describe('script runner (local)', () => {
       runtimeProperties: { existing: true },
     });
     await runScript(ctx, { transport });
-    expect(ctx.instance.runtimeProperties).toEqual({ existing: true, port: '8080', nested: { deep: { a: [1, 2] } }, count: 3 });
+    expect(ctx.instance.runtimeProperties).toEqual({
+      existing: true,
+      port: '8080',
+      nested: { deep: { a: [1, 2] } },
+      count: 3,
+    });
     const out = logs.filter((l) => l.data?.stream === 'stdout').map((l) => l.message);
-    expect(out).toEqual(['got=8080', 'prop=nginx', 'name=web id=web_xyz', 'json={"deep":{"a":[1,2]}}']);
+    expect(out).toEqual([
+      'got=8080',
+      'prop=nginx',
+      'name=web id=web_xyz',
+      'json={"deep":{"a":[1,2]}}',
+    ]);
   });
 
   it('refuses to write node properties and reports the ctx error to the script', async () => {
@@ -97,7 +122,11 @@ describe('script runner (local)', () => {
       relationship: {
         side: 'source',
         source: { nodeName: 'app' },
-        target: { nodeName: 'db', properties: { port: 5432 }, runtimeProperties: { ip: '10.0.0.5' } },
+        target: {
+          nodeName: 'db',
+          properties: { port: 5432 },
+          runtimeProperties: { ip: '10.0.0.5' },
+        },
       },
     });
     await runScript(ctx, { transport });
@@ -106,15 +135,26 @@ describe('script runner (local)', () => {
 
   it('streams stdout and stderr as log lines while the script is still running', async () => {
     const gate = path.join(blueprintDir, 'gate');
-    const s = await script('stream.sh', `echo first; echo oops >&2; while [ ! -f "${gate}" ]; do sleep 0.05; done; echo last\n`);
+    const s = await script(
+      'stream.sh',
+      `echo first; echo oops >&2; while [ ! -f "${gate}" ]; do sleep 0.05; done; echo last\n`,
+    );
     const { ctx, logs } = context(s);
     const running = runScript(ctx, { transport });
-    await waitFor(() => logs.some((l) => l.message === 'first') && logs.some((l) => l.message === 'oops'));
+    await waitFor(
+      () => logs.some((l) => l.message === 'first') && logs.some((l) => l.message === 'oops'),
+    );
     expect(logs.some((l) => l.message === 'last')).toBe(false);
     await writeFile(gate, '');
     await running;
-    expect(logs.find((l) => l.message === 'oops')).toMatchObject({ level: 'warn', data: { stream: 'stderr' } });
-    expect(logs.find((l) => l.message === 'last')).toMatchObject({ level: 'info', data: { stream: 'stdout' } });
+    expect(logs.find((l) => l.message === 'oops')).toMatchObject({
+      level: 'warn',
+      data: { stream: 'stderr' },
+    });
+    expect(logs.find((l) => l.message === 'last')).toMatchObject({
+      level: 'info',
+      data: { stream: 'stdout' },
+    });
   });
 
   it('returns the value the script passed to ctx returns', async () => {
@@ -149,7 +189,10 @@ describe('script runner (local)', () => {
 
   it('kills the whole process group when the operation times out, even children that ignore SIGTERM', async () => {
     const pidFile = path.join(blueprintDir, 'child.pid');
-    const s = await script('hang.sh', `trap '' TERM\nsleep 60 &\necho $! > "${pidFile}"\necho started\nwait\n`);
+    const s = await script(
+      'hang.sh',
+      `trap '' TERM\nsleep 60 &\necho $! > "${pidFile}"\necho started\nwait\n`,
+    );
     const { ctx, logs, abort } = context(s);
     const running = runScript(ctx, { transport, killGraceMs: 300 }).catch((e: unknown) => e);
     await waitFor(() => logs.some((l) => l.message === 'started'));
@@ -211,16 +254,25 @@ describe('script runner (local)', () => {
 describe('fabric plugin (local until SSH lands)', () => {
   const fabric = createFabricPlugin();
   it('runs run_commands on this machine and stops at the first failing command', async () => {
-    const { ctx, logs } = createTestContext({ blueprintDir, inputs: { commands: ['echo one', 'false', 'echo never'] } });
-    await expect(fabric.operations['fabric_plugin.tasks.run_commands']!(ctx)).rejects.toBeInstanceOf(RecoverableError);
+    const { ctx, logs } = createTestContext({
+      blueprintDir,
+      inputs: { commands: ['echo one', 'false', 'echo never'] },
+    });
+    await expect(
+      fabric.operations['fabric_plugin.tasks.run_commands']!(ctx),
+    ).rejects.toBeInstanceOf(RecoverableError);
     expect(logs.some((l) => l.message === 'one')).toBe(true);
     expect(logs.some((l) => l.message === 'never')).toBe(false);
   });
 
   it('refuses a remote host clearly instead of running its script here', async () => {
     const s = await script('remote.sh', 'echo should-not-run\n');
-    const { ctx, logs } = context(s, { inputs: { fabric_env: { host_string: 'ubuntu@10.1.2.3' } } });
-    const failure = await fabric.operations['fabric_plugin.tasks.run_script']!(ctx).catch((e: unknown) => e);
+    const { ctx, logs } = context(s, {
+      inputs: { fabric_env: { host_string: 'ubuntu@10.1.2.3' } },
+    });
+    const failure = await fabric.operations['fabric_plugin.tasks.run_script']!(ctx).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(NonRecoverableError);
     expect((failure as Error).message).toMatch(/10\.1\.2\.3.*SSH/);
     expect(logs.some((l) => l.message === 'should-not-run')).toBe(false);
