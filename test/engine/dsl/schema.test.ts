@@ -36,6 +36,23 @@ describe('the blueprint JSON schema accepts every valid fixture file', () => {
   }
 });
 
+describe('the blueprint JSON schema completes', () => {
+  const core = parse(readFileSync(coreTypesFile, 'utf8')) as Record<string, Record<string, unknown>>;
+  const defs = (dslSchema as { definitions: Record<string, { properties: Record<string, { anyOf?: { enum?: string[] }[] }> }> })
+    .definitions;
+  const suggested = (def: string, field: string) => defs[def]!.properties[field]!.anyOf![0]!.enum!;
+
+  it('every core node type as a node template type', () => {
+    expect([...suggested('nodeTemplate', 'type')].sort()).toEqual(Object.keys(core.node_types!).sort());
+  });
+  it('every core relationship type as a relationship type', () => {
+    expect([...suggested('relationshipAssignment', 'type')].sort()).toEqual(Object.keys(core.relationships!).sort());
+  });
+  it('every core policy type as a policy type', () => {
+    expect([...suggested('policy', 'type')].sort()).toEqual(Object.keys(core.policy_types!).sort());
+  });
+});
+
 describe('the blueprint JSON schema rejects', () => {
   for (const name of ['unknown-section', 'unknown-field']) {
     it(`the ${name} fixture, so the editor marks it too`, () => {
