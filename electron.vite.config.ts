@@ -1,5 +1,5 @@
 /**
- * electron-vite: builds Electron main (plus the engine process entry it forks), the
+ * electron-vite: builds Electron main, the
  * sandboxed preload (CommonJS: a sandboxed preload cannot be an ES module) and the
  * renderer into out/. `npm run build`.
  */
@@ -15,10 +15,8 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/main'),
       rolldownOptions: {
-        input: {
-          main: resolve(root, 'electron/main.ts'),
-          'entry-engine-process': resolve(root, 'engine/host/entry-engine-process.ts'),
-        },
+        // The engine process is not bundled: bin/engine-process.js runs its sources (see there).
+        input: { main: resolve(root, 'electron/main.ts') },
       },
     },
   },

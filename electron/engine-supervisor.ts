@@ -11,10 +11,10 @@ import type { EngineStatus, ExecutionSummary } from '../engine/host/contract';
 import type { EngineToMain, MainToEngine } from '../engine/host/ws-engine-port';
 import type { SecretStore } from '../engine/store/secrets';
 import { EngineClient } from './engine-client';
-import { interruptedStatuses, RestartPolicy } from './restart-policy';
+import { findInterrupted, RestartPolicy } from './restart-policy';
 
 export interface EngineSupervisorOptions {
-  /** The built engine entry (out/main/entry-engine-process.js). */
+  /** The engine process bootstrap (bin/engine-process.js). */
   entryPath: string;
   /** Arguments for the entry (e.g. `--home <userData>/engine`). */
   args: string[];
@@ -28,6 +28,8 @@ export class EngineSupervisor {
   private child: UtilityProcess | undefined;
   private readonly policy = new RestartPolicy();
   private restarts = 0;
+  /** When the last engine died (ISO time), to find what it interrupted. */
+  private diedAt: string | undefined;
   private stopping = false;
   private status: EngineStatus = { state: 'restarting', restarts: 0, interrupted: [] };
 
@@ -90,9 +92,9 @@ export class EngineSupervisor {
 
   private async reportReady(): Promise<void> {
     let interrupted: ExecutionSummary[] = [];
-    if (this.restarts > 0) {
+    if (this.diedAt) {
       const list = await this.client.call('executions.list', {});
-      if (list.ok) interrupted = list.value.filter((e) => interruptedStatuses.includes(e.status));
+      if (list.ok) interrupted = findInterrupted(list.value, this.diedAt);
     }
     this.setStatus({ state: 'ready', restarts: this.restarts, interrupted });
   }
@@ -124,6 +126,7 @@ export class EngineSupervisor {
     this.child = undefined;
     this.client.detach(`the engine stopped (exit code ${code})`);
     if (this.stopping) return;
+    this.diedAt = new Date().toISOString();
     this.options.log(`engine exited with code ${code}`);
     const delay = this.policy.onDeath(Date.now());
     if (delay === null) {

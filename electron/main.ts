@@ -29,7 +29,8 @@ import { loadWindowState, saveWindowState } from './window-state';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = resolve(here, '../renderer');
 const preloadPath = join(here, '../preload/preload.cjs');
-const engineEntry = join(here, 'entry-engine-process.js');
+/** The engine process bootstrap (runs the engine's sources; see bin/engine-process.js). */
+const engineEntry = resolve(here, '../../bin/engine-process.js');
 /** Set by `electron-vite dev`; absent in a built app. */
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const devServerOrigin = devServerUrl ? new URL(devServerUrl).origin : undefined;
@@ -237,7 +238,12 @@ function createWindow(engineStatus: () => EngineStatus): BrowserWindow {
   if (state.maximized) win.maximize();
   guardContents(win.webContents);
   win.once('ready-to-show', () => win.show());
-  win.webContents.on('did-finish-load', () => sendToWindow(shellChannels.engineStatus, engineStatus()));
+  win.webContents.on('did-finish-load', () => {
+    sendToWindow(shellChannels.engineStatus, engineStatus());
+    // `npm start` (and a file association) pass the blueprint to open as an argument.
+    const file = process.argv.slice(1).find((a) => /\.ya?ml$/i.test(a));
+    if (file && !documentState.path) sendCommand({ command: 'file.open', path: resolve(file) });
+  });
 
   const remember = () => {
     if (win.isDestroyed()) return;

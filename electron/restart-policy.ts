@@ -36,5 +36,17 @@ export class RestartPolicy {
   }
 }
 
-/** Executions a dead engine left running: the ones to offer for resume. */
-export const interruptedStatuses: readonly string[] = ['pending', 'queued', 'started', 'cancelling', 'force_cancelling'];
+/**
+ * The executions a dead engine interrupted, to offer for resume: the restarted EngineHost
+ * marks each as failed with an error starting `interrupted:` (engine/host/engine-host.ts,
+ * recover) when it starts; only those ended since the death count, older ones were offered
+ * before.
+ */
+export function findInterrupted<E extends { status: string; error?: string; endedAt?: string }>(
+  executions: readonly E[],
+  diedAt: string,
+): E[] {
+  return executions.filter(
+    (e) => e.status === 'failed' && !!e.error?.startsWith('interrupted:') && !!e.endedAt && e.endedAt >= diedAt,
+  );
+}

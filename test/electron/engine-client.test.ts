@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HostEvent, HostWireMessage } from '../../engine/host/contract';
 import { PortSecretStore, serveHostOverPort, type EngineToMain, type PortLike } from '../../engine/host/ws-engine-port';
 import { EngineClient } from '../../electron/engine-client';
-import { RestartPolicy } from '../../electron/restart-policy';
+import { findInterrupted, RestartPolicy } from '../../electron/restart-policy';
 import { MemoryHost } from '../engine/host/memory-host';
 
 const ports: MessagePort[] = [];
@@ -120,5 +120,18 @@ describe('engine restart policy', () => {
     policy.onDeath(0);
     policy.onDeath(100);
     expect(policy.onDeath(5000)).toBe(0);
+  });
+});
+
+describe('offering interrupted executions for resume', () => {
+  it('offers the executions the dead engine interrupted, not older failures', () => {
+    const diedAt = '2026-01-01T10:00:00.000Z';
+    const executions = [
+      { id: 'a', status: 'failed', error: 'interrupted: the engine stopped while install was running', endedAt: '2026-01-01T10:00:01.000Z' },
+      { id: 'b', status: 'failed', error: 'interrupted: the engine stopped while scale was running', endedAt: '2025-12-31T09:00:00.000Z' },
+      { id: 'c', status: 'failed', error: 'create failed: quota exceeded', endedAt: '2026-01-01T10:00:02.000Z' },
+      { id: 'd', status: 'terminated', endedAt: '2026-01-01T10:00:03.000Z' },
+    ];
+    expect(findInterrupted(executions, diedAt).map((e) => e.id)).toEqual(['a']);
   });
 });

@@ -106,7 +106,7 @@ describe('desktop secret storage', () => {
   // holds the plain value and that nothing is stored when the keychain is unavailable.
   const keychain = (available: boolean): Encryptor => ({
     isEncryptionAvailable: () => available,
-    encryptString: (s) => Buffer.from(s, 'utf8').map((b) => b ^ 0x5a),
+    encryptString: (s) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ 0x5a)),
     decryptString: (b) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
   });
 

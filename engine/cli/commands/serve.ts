@@ -9,33 +9,19 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostClient } from '../../host/contract';
+import { openHost } from '../../host/open-host';
 import { startHostServer, type RunningHostServer } from '../../host/ws-server';
 
 interface ServeOptions {
   port: string;
+  file?: string;
   open?: boolean;
   home?: string;
   static?: string;
 }
 
-/** A host the server can close on exit. */
-export type ClosableHost = HostClient & { close?: () => Promise<void> | void };
-
 /** Where the browser build lands (vite.renderer.config.ts / electron.vite.config.ts). */
 export const defaultStaticDir = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../out/renderer');
-
-/**
- * Builds the engine host for serving. The engine-runtime module (engine/host/open-host.ts)
- * is loaded by URL so this command compiles on its own; it must export
- * `openHost({home?}) => Promise<HostClient & {close?}>`.
- */
-export async function openServeHost(home: string | undefined): Promise<ClosableHost> {
-  const moduleUrl = new URL('../../host/open-host.ts', import.meta.url);
-  const mod = (await import(moduleUrl.href)) as {
-    openHost(options: { home?: string }): Promise<ClosableHost>;
-  };
-  return mod.openHost(home ? { home } : {});
-}
 
 /** Starts serving; resolves with the running server (the command keeps it open). */
 export async function serve(options: {
@@ -68,20 +54,22 @@ export function register(program: Command): void {
     .option('--open', 'open the page in the default browser')
     .option('--home <dir>', 'Trellis home (store, logs); default ~/.trellis or $TRELLIS_HOME')
     .option('--static <dir>', 'renderer build to serve', defaultStaticDir)
+    .option('--file <blueprint>', 'blueprint for the page to open first (added to the URL as `file`)')
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${opts.port}`);
-      const host = await openServeHost(opts.home);
+      const host = openHost(opts.home ? { home: opts.home } : {});
       const server = await serve({ host, port, ...(opts.static ? { staticDir: opts.static } : {}) });
-      console.log(`Trellis is serving on ${server.url}`);
-      if (opts.open) openInBrowser(server.url);
+      const url = opts.file ? `${server.url}&file=${encodeURIComponent(resolve(opts.file))}` : server.url;
+      console.log(`Trellis is serving on ${url}`);
+      if (opts.open) openInBrowser(url);
       await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           void server
             .close()
-            .then(() => host.close?.())
+            .then(() => host.close())
             .finally(done);
         };
         process.on('SIGINT', stop);

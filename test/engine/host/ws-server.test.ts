@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { HostEvent, HostWireMessage, HostWireRequest } from '../../../engine/host/contract';
 import { startHostServer, tokenSubprotocolPrefix, type RunningHostServer } from '../../../engine/host/ws-server';
+import { createEngineHost } from '../../../engine/host/engine-host';
 import { MemoryHost } from './memory-host';
 
 let host: MemoryHost;
@@ -249,5 +250,31 @@ describe('the serve page', () => {
   it('serves nothing outside the renderer build', async () => {
     const res = await get(`/..%2F${'trellis-ws-secret.txt'}?token=${server.token}`);
     expect(res.status).toBe(404);
+  });
+});
+
+describe('the serve WebSocket endpoint in front of a real EngineHost', () => {
+  it('round-trips calls through the engine, its own validation included', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'trellis-ws-home-'));
+    const bpDir = mkdtempSync(join(tmpdir(), 'trellis-ws-bp-'));
+    writeFileSync(join(bpDir, 'app.yaml'), 'tosca_definitions_version: cloudify_dsl_1_5\n');
+    const engine = createEngineHost({ home, plugins: [] });
+    const real = await startHostServer({ host: engine });
+    try {
+      const client = await Client.connect(real);
+      client.send({ kind: 'call', id: 1, method: 'host.info', params: {} });
+      client.send({ kind: 'call', id: 2, method: 'files.read', params: { path: join(bpDir, 'app.yaml') } });
+      client.send({ kind: 'call', id: 3, method: 'deployments.get', params: { deploymentId: 'nope' } });
+      const info = await client.result(1);
+      expect(info.result).toMatchObject({ ok: true, value: { home } });
+      expect((await client.result(2)).result).toEqual({
+        ok: true,
+        value: { path: join(bpDir, 'app.yaml'), text: 'tosca_definitions_version: cloudify_dsl_1_5\n' },
+      });
+      expect((await client.result(3)).result).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    } finally {
+      await real.close();
+      await engine.close();
+    }
   });
 });
