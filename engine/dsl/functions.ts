@@ -47,6 +47,7 @@ export function evaluateModel(model: Model, registry: TypeRegistry, reporter: Re
 
 class Evaluator {
   private readonly memo = new Map<NodeModel, Map<string, unknown>>();
+  private readonly sharedDone = new Set<OpModel>();
   private readonly checkCtx: ValueCheckContext;
 
   constructor(
@@ -153,6 +154,10 @@ class Evaluator {
   }
 
   private evaluateOperation(op: OpModel, scope: Scope): void {
+    if (op.shared) {
+      if (this.sharedDone.has(op)) return;
+      this.sharedDone.add(op);
+    }
     const s: Scope = { ...scope, doc: op.doc };
     op.inputs = this.evaluateMap(op.inputs, s, childPath(op.path, 'inputs'));
     for (const key of ['maxRetries', 'retryInterval', 'timeout'] as const) {

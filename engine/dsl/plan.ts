@@ -26,6 +26,7 @@ import type { ExpandOptions } from './instances';
 /** Builds the plan from a model that has no errors. */
 export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOptions): Plan {
   const sources: SourceMap = {};
+  const sharedOps = new Map<OpModel, Partial<Record<PlanOperation['executor'], PlanOperation>>>();
   const mark = (doc: SourceDoc, path: string): void => {
     if (doc.locs.has(path)) sources[path] = { file: doc.file, range: locate(doc, path) };
   };
@@ -41,13 +42,24 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
   const operations = (ops: Record<string, OpModel>, host: string | undefined, usedPlugins?: Set<string>): PlanOperations => {
     const out: PlanOperations = {};
     for (const [k, op] of Object.entries(ops)) {
+      const executor = executorOf(op, host);
+      if (op.shared) {
+        // One plan object per shared operation and executor (the plan is read-only data).
+        const cached = sharedOps.get(op)?.[executor];
+        if (cached) {
+          out[k] = cached;
+          if (cached.plugin !== undefined) usedPlugins?.add(cached.plugin);
+          else if (cached.kind === 'script') usedPlugins?.add('script');
+          continue;
+        }
+      }
       const p: PlanOperation = {
         interface: op.interface,
         name: op.name,
         kind: op.binding.kind,
         implementation: op.implementation ?? '',
         inputs: op.inputs as Record<string, Value>,
-        executor: executorOf(op, host),
+        executor,
       };
       if (op.binding.kind === 'plugin') {
         p.plugin = op.binding.plugin;
@@ -61,7 +73,11 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
       if (typeof op.retryInterval === 'number') p.retryInterval = op.retryInterval;
       if (typeof op.timeout === 'number') p.timeout = op.timeout;
       out[k] = p;
-      if (op.doc.library === 'blueprint') mark(op.doc, op.path);
+      if (op.shared) {
+        const byExecutor = sharedOps.get(op) ?? {};
+        byExecutor[executor] = p;
+        sharedOps.set(op, byExecutor);
+      } else if (op.doc.library === 'blueprint') mark(op.doc, op.path);
     }
     return out;
   };

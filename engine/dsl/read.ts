@@ -247,12 +247,25 @@ class Walker {
 
   private scalar(value: unknown, range: readonly number[]): unknown {
     if (value === null || value === undefined) return null;
-    if (typeof value === 'string' || typeof value === 'boolean') return value;
+    if (typeof value === 'boolean') return pyYamlBoolean(value, this.source.text, range);
+    if (typeof value === 'string') return value;
     if (typeof value === 'number') return value;
     if (typeof value === 'bigint') return Number(value);
     // Timestamps, binary and other YAML 1.1 oddities stay as the text the user wrote.
     return this.source.text.slice(range[0] ?? 0, range[1] ?? 0);
   }
+}
+
+/**
+ * YAML 1.1 as the yaml package reads it also takes `y`/`n` for booleans; PyYAML (and so
+ * Cloudify) does not, and nodes called `n` are real. Those stay strings.
+ */
+function pyYamlBoolean(value: boolean, text: string, range: readonly number[]): boolean | string {
+  const start = range[0] ?? 0;
+  const end = range[1] ?? 0;
+  if (end - start !== 1) return value;
+  const raw = text.slice(start, end);
+  return raw === 'y' || raw === 'Y' || raw === 'n' || raw === 'N' ? raw : value;
 }
 
 function isMergeKey(value: unknown): boolean {
@@ -264,6 +277,7 @@ function keyString(node: YamlNode | null, text: string): string {
   if (isScalar(node)) {
     const v = node.value;
     if (typeof v === 'string') return v;
+    if (typeof v === 'boolean') return String(pyYamlBoolean(v, text, node.range ?? [0, 0]));
     if (v === null || v === undefined) return '';
     if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   }

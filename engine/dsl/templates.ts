@@ -22,12 +22,18 @@ import { isRecord } from './imports';
 import { checkFields, mergeOperation, SCALING_POLICY, relationshipKind } from './types';
 import type { Interfaces, OpDef, ResolvedPolicyType, ResolvedType, TypeRegistry } from './types';
 import { didYouMean } from './suggest';
+import { containsFunction } from './intrinsics';
 
 /** An operation of a node or relationship, bound to its implementation. */
 export interface OpModel extends OpDef {
   interface: string;
   name: string;
   binding: OpBinding;
+  /**
+   * Set on a type's operation used unchanged by many templates: one object serves them all
+   * (its values hold no functions, so evaluating it per node would change nothing).
+   */
+  shared?: boolean;
 }
 
 export type OpBinding =
@@ -209,6 +215,8 @@ const CONNECTION_TYPE_SCHEMA: PropertySchema = {
 export interface BindContext {
   plugins: ReadonlySet<string>;
   mainDir: string;
+  /** Shared bound operations, per type operation (see OpModel.shared). */
+  shared?: Map<OpDef, OpModel>;
 }
 
 export interface TemplateOptions {
@@ -247,7 +255,7 @@ export function buildModel(
 
   readPlugins(bp, model, reporter);
   const pluginNames = new Set<string>([...model.plugins.keys(), ...options.knownPlugins]);
-  const bindCtx: BindContext = { plugins: pluginNames, mainDir: dirname(bp.main.file) };
+  const bindCtx: BindContext = { plugins: pluginNames, mainDir: dirname(bp.main.file), shared: new Map() };
   readInputs(bp, model, registry, reporter, options);
   for (const def of bp.sections.node_templates.values()) {
     const node = readNode(def, registry, reporter, bindCtx);
@@ -538,10 +546,19 @@ function bindInterfaces(
     out[`${iface}.${name}`] = { ...op, interface: iface, name, binding: bindImplementation(op, bind, report ? reporter : undefined) };
   };
   for (const [iface, ops] of Object.entries(typeIfaces)) {
+    const overridden = own[iface];
     for (const [name, op] of Object.entries(ops)) {
-      if (own[iface]?.[name]) continue;
+      if (overridden?.[name]) continue;
       // Type operations are reported once, against the type, only for blueprint types.
-      add(iface, name, op, false);
+      const cache = bind.shared;
+      if (cache && !containsFunction([op.inputs, op.maxRetries, op.retryInterval, op.timeout])) {
+        let shared = cache.get(op);
+        if (!shared) {
+          shared = { ...op, interface: iface, name, binding: bindImplementation(op, bind), shared: true };
+          cache.set(op, shared);
+        }
+        out[`${iface}.${name}`] = shared;
+      } else add(iface, name, op, false);
     }
   }
   for (const [iface, ops] of Object.entries(own)) {
