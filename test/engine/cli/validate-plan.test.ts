@@ -3,12 +3,14 @@
  * `plan`, human and JSON output, exit codes.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixture = (kind: 'valid' | 'invalid', name: string, file = 'blueprint.yaml') =>
+const fixture = (kind: 'valid' | 'invalid' | 'cli', name: string, file = 'blueprint.yaml') =>
   join('test/fixtures', kind, name, file);
 
 function trellis(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -113,5 +115,54 @@ describe('trellis plan', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/hello-world\/blueprint\.yaml:10:3: error missing-input: .*server_ip/);
+  });
+});
+
+describe('the CLI with the built-in plugins', () => {
+  it('plans an OpenStack blueprint importing plugin:cloudify-openstack-plugin', () => {
+    const file = fixture('cli', 'openstack-webserver');
+    expect(trellis('validate', file).code).toBe(0);
+    const r = trellis('plan', '--json', file);
+    expect(r.code).toBe(0);
+    const { plan } = JSON.parse(r.stdout) as {
+      plan: {
+        order: string[];
+        nodes: { name: string; host?: string; operations: Record<string, { plugin?: string; executor: string; kind: string }> }[];
+      };
+    };
+    const node = (name: string) => plan.nodes.find((n) => n.name === name)!;
+    expect(node('vm').operations['cloudify.interfaces.lifecycle.create']).toMatchObject({ kind: 'plugin', plugin: 'openstack' });
+    expect(node('web').host).toBe('vm');
+    expect(node('web').operations['cloudify.interfaces.lifecycle.create']).toMatchObject({ kind: 'script', executor: 'host_agent' });
+    const at = (n: string) => plan.order.indexOf(n);
+    expect(at('subnet')).toBeLessThan(at('port'));
+    expect(at('port')).toBeLessThan(at('vm'));
+    expect(at('ip')).toBeLessThan(at('vm'));
+    expect(at('vm')).toBeLessThan(at('web'));
+  });
+
+  it('resolves the legacy OpenStack plugin URL and its cloudify.openstack.nodes types offline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trellis-cli-'));
+    try {
+      const file = join(dir, 'blueprint.yaml');
+      writeFileSync(
+        file,
+        [
+          'tosca_definitions_version: cloudify_dsl_1_3',
+          'imports:',
+          '  - http://www.getcloudify.org/spec/cloudify/4.3/types.yaml',
+          '  - http://www.getcloudify.org/spec/openstack-plugin/2.14.7/plugin.yaml',
+          'node_templates:',
+          '  server:',
+          '    type: cloudify.openstack.nodes.Server',
+          '',
+        ].join('\n'),
+      );
+      const r = trellis('validate', file);
+      expect(r.stdout).toContain('1 file checked: 0 errors');
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
