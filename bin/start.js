@@ -4,15 +4,19 @@
 // machines cannot do) or there is no display, say so in one line and serve the browser
 // build instead, printing its URL.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const example = join(root, 'blueprints', 'local-microservices', 'blueprint.yaml');
-const args = process.argv.slice(2);
-const forceWeb = args.includes('--web');
-const blueprint = resolve(args.find((a) => !a.startsWith('--')) ?? example);
+// npm start [-- BLUEPRINT] [--web] [--port N] [--open]
+const { values: options, positionals } = parseArgs({
+  options: { web: { type: 'boolean' }, port: { type: 'string' }, open: { type: 'boolean' } },
+  allowPositionals: true,
+});
+const blueprint = resolve(positionals[0] ?? example);
 
 /** The Electron executable, without requiring the `electron` package (that would try to download it). */
 function electronBinary() {
@@ -41,31 +45,32 @@ function newest(paths) {
   return latest;
 }
 
-/** Runs a build step unless its stamp is newer than its inputs. */
-function buildIfStale(name, stamp, inputs, command, commandArgs) {
-  const stampFile = join(root, 'out', stamp);
-  if (existsSync(stampFile) && statSync(stampFile).mtimeMs >= newest(inputs)) return;
+/** Runs a build step unless every output it names is newer than all of its inputs. */
+function buildIfStale(name, outputs, inputs, command, commandArgs) {
+  const sources = newest(inputs);
+  const fresh = outputs.every((o) => existsSync(join(root, o)) && statSync(join(root, o)).mtimeMs >= sources);
+  if (fresh) return;
   const started = Date.now();
   const run = spawnSync(process.execPath, [join(root, command), ...commandArgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (run.status !== 0) {
     console.error(`npm start: the ${name} build failed (exit ${run.status})`);
     process.exit(run.status ?? 1);
   }
-  writeFileSync(stampFile, new Date().toISOString());
   console.log(`npm start: built the ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 const rendererInputs = ['renderer', 'engine/host/contract.ts', 'vite.renderer.config.ts', 'package.json'];
-const electron = forceWeb ? { ok: false, why: 'the browser build was asked for (--web)' } : electronBinary();
+const electron = options.web ? { ok: false, why: 'the browser build was asked for (--web)' } : electronBinary();
 
 if (electron.ok) {
-  buildIfStale('desktop app', '.desktop-build', [...rendererInputs, 'electron', 'electron.vite.config.ts'], 'node_modules/electron-vite/bin/electron-vite.js', ['build']);
+  buildIfStale('desktop app', ['out/main/main.js', 'out/preload/preload.cjs', 'out/renderer/index.html'], [...rendererInputs, 'electron', 'electron.vite.config.ts'], 'node_modules/electron-vite/bin/electron-vite.js', ['build']);
   const app = spawn(electron.binary, [root, blueprint], { cwd: root, stdio: 'inherit' });
   app.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log(`Electron cannot start here (${electron.why}); serving the browser build instead.`);
-  buildIfStale('browser build', '.web-build', rendererInputs, 'node_modules/vite/bin/vite.js', ['build', '-c', 'vite.renderer.config.ts', '--logLevel', 'warn']);
-  const serve = spawn(process.execPath, [join(root, 'bin', 'trellis.js'), 'serve', '--file', blueprint, ...args.filter((a) => a.startsWith('--port') || a === '--open')], {
+  buildIfStale('browser build', ['out/renderer/index.html'], rendererInputs, 'node_modules/vite/bin/vite.js', ['build', '-c', 'vite.renderer.config.ts', '--logLevel', 'warn']);
+  const serveArgs = ['serve', '--file', blueprint, ...(options.port ? ['--port', options.port] : []), ...(options.open ? ['--open'] : [])];
+  const serve = spawn(process.execPath, [join(root, 'bin', 'trellis.js'), ...serveArgs], {
     cwd: root,
     stdio: 'inherit',
   });

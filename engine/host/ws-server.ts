@@ -42,6 +42,8 @@ export interface HostServerOptions {
   token?: string;
   /** Largest accepted WebSocket message. @default 64 MiB */
   maxPayload?: number;
+  /** How often silent connections are pinged; one missed pong closes them. @default 30000 */
+  heartbeatMs?: number;
   /** Batching and back-pressure tuning of each connection's session. */
   session?: Pick<HostSessionOptions, 'flushIntervalMs' | 'highWaterMark' | 'maxQueuedEvents' | 'maxBatch'>;
 }
@@ -130,7 +132,24 @@ export async function startHostServer(options: HostServerOptions): Promise<Runni
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
   });
 
+  // A browser tab that vanished (sleep, network change) leaves a half-open socket whose
+  // subscriptions would keep queueing: ping, and drop connections that stop answering.
+  const alive = new WeakMap<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const client of wss.clients) {
+      if (alive.get(client) === false) {
+        client.terminate();
+        continue;
+      }
+      alive.set(client, false);
+      client.ping();
+    }
+  }, options.heartbeatMs ?? 30_000);
+  heartbeat.unref();
+
   const accept = (ws: WebSocket): void => {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
     const session = new HostSession({
       ...options.session,
       host: options.host,
@@ -175,6 +194,7 @@ export async function startHostServer(options: HostServerOptions): Promise<Runni
     wsUrl: `ws://127.0.0.1:${port}${wsPath}`,
     connections: () => wss.clients.size,
     close: async () => {
+      clearInterval(heartbeat);
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((done) => wss.close(() => done()));
       await new Promise<void>((done) => server.close(() => done()));

@@ -278,3 +278,29 @@ describe('the serve WebSocket endpoint in front of a real EngineHost', () => {
     }
   });
 });
+
+describe('dead connections', () => {
+  it('drops a client that stops answering pings, and its subscriptions with it', async () => {
+    const host = new MemoryHost();
+    const quick = await startHostServer({ host, heartbeatMs: 50 });
+    try {
+      const ws = new WebSocket(`${quick.wsUrl}?token=${quick.token}`, { autoPong: false });
+      open.push(ws);
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      ws.send(JSON.stringify({ kind: 'subscribe', id: 1, filter: {} }));
+      const deadline = Date.now() + 3000;
+      while (host.listenerCount() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(host.listenerCount()).toBe(1);
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      await closed;
+      while (host.listenerCount() === 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(host.listenerCount()).toBe(0);
+      expect(quick.connections()).toBe(0);
+    } finally {
+      await quick.close();
+    }
+  });
+});
