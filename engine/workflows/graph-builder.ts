@@ -9,24 +9,22 @@ export type NewTask = Omit<TaskSpec, 'dependsOn'>;
 
 export class GraphBuilder {
   readonly tasks: TaskSpec[] = [];
-  private readonly ids = new Set<string>();
 
   constructor(readonly workflow: string) {}
 
-  /** Adds a task; a duplicate id is a builder bug. */
+  /**
+   * Adds a task. Ids are not checked for duplicates here (hashing 100k+ fresh id strings
+   * dominated the build time); `validateGraph` checks them and every builder test runs it.
+   */
   add(task: NewTask, dependsOn: readonly string[]): string {
-    if (this.ids.has(task.id)) throw new Error(`duplicate task id ${task.id}`);
-    this.ids.add(task.id);
-    this.tasks.push({ ...task, dependsOn: [...dependsOn] });
+    const spec = task as TaskSpec;
+    spec.dependsOn = dependsOn.slice();
+    this.tasks.push(spec);
     return task.id;
   }
 
   noop(id: string, name: string, dependsOn: readonly string[]): string {
     return this.add({ id, kind: 'noop', name }, dependsOn);
-  }
-
-  has(id: string): boolean {
-    return this.ids.has(id);
   }
 
   build(): TaskGraph {
@@ -44,7 +42,7 @@ export class Chain {
     this.tail = [...start];
   }
 
-  /** Adds one task after the current tail. */
+  /** Adds one task after the current tail (the task object is taken over, not copied). */
   then(task: NewTask): this {
     this.tail = [this.builder.add(task, this.tail)];
     return this;

@@ -69,6 +69,41 @@ const STARTED_STATES = new Set<string>([
   InstanceState.stopped,
 ]);
 
+type LifecycleStep = { skip: false; id: string; operation: string } | { skip: true; id: string; message: string };
+
+/** Per model index and node: the operation and skip steps of a run of lifecycle operations.
+ * The same for every instance of a node, so computed once (and the strings shared). */
+const stepCache = new WeakMap<ModelIndex, Map<string, LifecycleStep[]>>();
+
+function lifecycleSteps(index: ModelIndex, nodeName: string, names: readonly string[]): LifecycleStep[] {
+  let perIndex = stepCache.get(index);
+  if (!perIndex) stepCache.set(index, (perIndex = new Map<string, LifecycleStep[]>()));
+  const key = `${nodeName}|${names.join(',')}`;
+  const cached = perIndex.get(key);
+  if (cached) return cached;
+  const node = index.nodes.get(nodeName);
+  if (!node) throw new Error(`unknown node ${nodeName}`);
+  const steps: LifecycleStep[] = [];
+  let skipped: string[] = [];
+  const flush = (): void => {
+    if (skipped.length === 0) return;
+    steps.push({ skip: true, id: `skip:${skipped[0]}`, message: `skipped ${skipped.join(', ')}: not implemented by ${node.type}` });
+    skipped = [];
+  };
+  for (const name of names) {
+    const full = `${LIFECYCLE}.${name}`;
+    if (!isImplemented(node.operations[full])) {
+      skipped.push(name);
+      continue;
+    }
+    flush();
+    steps.push({ skip: false, id: `op:${full}`, operation: full });
+  }
+  flush();
+  perIndex.set(key, steps);
+  return steps;
+}
+
 /** Builds one instance's chain step by step (see `addChains`). */
 export class InstanceSteps {
   readonly chain: Chain;
@@ -112,31 +147,22 @@ export class InstanceSteps {
 
   /** Lifecycle operations in sequence; consecutive unimplemented ones become one event. */
   operations(names: readonly string[], ignoreFailure: boolean): this {
-    const node = nodeOf(this.index, this.instance);
-    let skipped: string[] = [];
-    const flush = (): void => {
-      if (skipped.length === 0) return;
-      this.event(`skip:${skipped[0]}`, `skipped ${skipped.join(', ')}: not implemented by ${node.type}`);
-      skipped = [];
-    };
-    for (const name of names) {
-      const full = `${LIFECYCLE}.${name}`;
-      if (!isImplemented(node.operations[full])) {
-        skipped.push(name);
+    for (const step of lifecycleSteps(this.index, this.instance.node, names)) {
+      if (step.skip) {
+        this.event(step.id, step.message);
         continue;
       }
-      flush();
-      this.chain.then({
-        id: this.id(`op:${full}`),
+      const task: NewTask = {
+        id: this.id(step.id),
         kind: 'operation',
-        name: `${this.instance.id}: ${full}`,
+        name: `${this.instance.id}: ${step.operation}`,
         nodeId: this.instance.node,
         instanceId: this.instance.id,
-        operation: full,
-        ...(ignoreFailure ? { ignoreFailure: true } : {}),
-      });
+        operation: step.operation,
+      };
+      if (ignoreFailure) task.ignoreFailure = true;
+      this.chain.then(task);
     }
-    flush();
     return this;
   }
 
@@ -166,6 +192,7 @@ export class InstanceSteps {
     relationships: readonly PlanRelationshipInstance[],
     options: { reverse?: boolean; ignoreFailure?: boolean } = {},
   ): this {
+    if (relationships.length === 0) return this;
     const full = `${RELATIONSHIP_LIFECYCLE}.${step}`;
     const sorted = [...relationships].sort((a, b) => a.index - b.index);
     const groups: NewTask[][] = [];
