@@ -70,6 +70,21 @@ export class EngineClient implements HostClient {
     return this.sink !== undefined;
   }
 
+  /**
+   * Tells every subscription that may see `engine` events what happened to the engine. The
+   * event carries the subscription's last seq (it is the shell's, not the engine's, so it
+   * must not move the resume point).
+   */
+  notifyEngine(state: 'ready' | 'restarting' | 'crashed', message: string): void {
+    const time = new Date().toISOString();
+    for (const sub of this.subs.values()) {
+      if (sub.filter.types && !sub.filter.types.includes('engine')) continue;
+      const level = state === 'ready' ? 'info' : 'error';
+      if (sub.filter.levels && !sub.filter.levels.includes(level)) continue;
+      sub.listener([{ type: 'engine', state, seq: sub.lastSeq ?? 0, time, level, message }]);
+    }
+  }
+
   /** A message from the engine. */
   receive(message: HostWireMessage): void {
     if (message.kind === 'result') {

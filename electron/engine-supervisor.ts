@@ -69,8 +69,18 @@ export class EngineSupervisor {
   }
 
   private setStatus(status: EngineStatus): void {
+    const changed = status.state !== this.status.state;
     this.status = status;
     this.options.onStatus(status);
+    // Event streams (the runner's log) show engine deaths and restarts too.
+    if (changed || status.state !== 'ready') {
+      const text =
+        status.message ??
+        (status.interrupted.length > 0
+          ? `The engine is running again; ${status.interrupted.length} interrupted execution(s) can be resumed.`
+          : 'The engine is running.');
+      this.client.notifyEngine(status.state, text);
+    }
   }
 
   private onMessage(child: UtilityProcess, message: EngineToMain): void {

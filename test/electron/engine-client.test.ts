@@ -83,6 +83,29 @@ describe('main talking to the engine process', () => {
     expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('tells subscriptions about engine deaths without moving their resume point', async () => {
+    const host = new MemoryHost();
+    const client = new EngineClient();
+    const engine = startEngine(client, host);
+    const all: HostEvent[] = [];
+    const logsOnly: HostEvent[] = [];
+    client.subscribe({}, (batch) => all.push(...batch));
+    client.subscribe({ types: ['log'] }, (batch) => logsOnly.push(...batch));
+    await until(() => host.listenerCount() === 2, 'the subscriptions');
+    host.emit(2);
+    await until(() => all.length === 2 && logsOnly.length === 2, 'events');
+    engine.kill();
+    client.notifyEngine('restarting', 'The engine stopped (exit code 1); restarting.');
+    expect(all.at(-1)).toMatchObject({ type: 'engine', state: 'restarting', seq: 2, level: 'error' });
+    expect(logsOnly).toHaveLength(2);
+    const restarted = new MemoryHost();
+    restarted.events.push(...host.events);
+    restarted.emit(1);
+    startEngine(client, restarted);
+    await until(() => all.some((e) => e.seq === 3), 'the event after the restart');
+    expect(all.filter((e) => e.type === 'log').map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
   it('fails everything once the supervisor gives up', async () => {
     const client = new EngineClient();
     const waiting = client.call('host.info', {});
