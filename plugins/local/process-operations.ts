@@ -326,7 +326,7 @@ export async function startProcess(ctx: OperationContext): Promise<void> {
     ),
   );
   ctx.logger.info(
-    `started ${config.command} (pid ${proc.pid}${port !== undefined ? `, port ${port}` : ''}); log: ${logFile}`,
+    `started ${[config.command, ...args].join(' ')} (pid ${proc.pid}${port !== undefined ? `, port ${port}` : ''}); log: ${logFile}`,
   );
   await waitReady(ctx, config, proc, port, logFile);
   ctx.logger.info(

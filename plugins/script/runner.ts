@@ -8,8 +8,9 @@
  * environment variable (strings as they are, other values as JSON) and all of them together
  * are in TRELLIS_INPUTS as JSON.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { OperationContext, Value } from '../sdk';
 import {
   CancelledFailure,
@@ -19,7 +20,28 @@ import {
   TimeoutFailure,
 } from '../sdk';
 import { createCtxHandler, type CtxOutcome } from './ctx-commands';
-import type { ScriptTransport } from './transport';
+import type { ScriptSession, ScriptTransport } from './transport';
+
+/** Trellis's stand-in for Cloudify's `cloudify` Python package (`from cloudify import ctx`). */
+const pythonShimDir = fileURLToPath(new URL('./python/cloudify/', import.meta.url));
+
+/** Is this a Python script (by extension, shebang or command prefix)? */
+async function isPython(localScript: string, prefix?: string): Promise<boolean> {
+  if (path.extname(localScript).toLowerCase() === '.py') return true;
+  if (prefix?.includes('python')) return true;
+  const firstLine = (await readFile(localScript, 'utf8')).split('\n', 1)[0] ?? '';
+  return firstLine.startsWith('#!') && firstLine.includes('python');
+}
+
+/** Puts the `cloudify` shim where the script runs; returns the folder for PYTHONPATH. */
+async function uploadPythonShim(session: ScriptSession): Promise<string> {
+  const target = '.trellis-python/cloudify';
+  for (const file of await readdir(pythonShimDir)) {
+    if (file.endsWith('.py'))
+      await session.upload(path.join(pythonShimDir, file), { targetPath: `${target}/${file}` });
+  }
+  return path.posix.join(session.workDir, '.trellis-python');
+}
 
 /** Inputs the runner consumes itself; they are not passed to the script's environment. */
 const reservedInputs = new Set(['script_path', 'process']);
@@ -105,6 +127,7 @@ export function scriptEnv(
     TRELLIS_NODE_NAME: ctx.node.name,
     TRELLIS_INSTANCE_ID: ctx.instance.id,
     TRELLIS_OPERATION: ctx.operation.name,
+    TRELLIS_CONTEXT_TYPE: ctx.relationship ? 'relationship-instance' : 'node-instance',
     ...processEnv,
   };
 }
@@ -166,6 +189,11 @@ export async function runScriptFile(
       ...(await scriptArgv(localScript, uploaded, processOptions.command_prefix)),
       ...(processOptions.args ?? []),
     ];
+    const env = scriptEnv(ctx, processOptions.env);
+    if (await isPython(localScript, processOptions.command_prefix)) {
+      const shim = await uploadPythonShim(session);
+      env.PYTHONPATH = env.PYTHONPATH ? `${shim}${path.delimiter}${env.PYTHONPATH}` : shim;
+    }
     const outcome: CtxOutcome = {};
     const handler = createCtxHandler(
       ctx,
@@ -177,7 +205,7 @@ export async function runScriptFile(
     ctx.logger.debug(`running ${label} (${options.transport.kind})`, { argv });
     const result = await session.run({
       argv,
-      env: scriptEnv(ctx, processOptions.env),
+      env,
       ...(processOptions.cwd ? { cwd: processOptions.cwd } : {}),
       signal: ctx.signal,
       killGraceMs: options.killGraceMs ?? 2000,

@@ -10,6 +10,7 @@ import {
 } from '../../../plugins/sdk';
 import { createFabricPlugin, LocalTransport, runScript } from '../../../plugins/script';
 import { processAlive } from '../../../plugins/script/process-group';
+import { findExecutable } from '../../../plugins/local/process-manager';
 import { createTestContext, type TestContextOptions } from '../../support/operation-context';
 
 let blueprintDir: string;
@@ -250,6 +251,82 @@ describe('script runner (local)', () => {
     await expect(runScript(ctx, { transport })).rejects.toBeInstanceOf(NonRecoverableError);
   });
 });
+
+const python3 = findExecutable('python3');
+if (!python3 && process.env.CI !== 'true') {
+  console.warn('\n*** SKIPPING the Python script tests: python3 is not installed ***\n');
+}
+
+describe.skipIf(!python3 && process.env.CI !== 'true')(
+  'Python scripts written for Cloudify',
+  () => {
+    it('run with `from cloudify import ctx`: properties, runtime properties, inputs and the logger', async () => {
+      const s = await script(
+        'configure.py',
+        [
+          'from cloudify import ctx',
+          'from cloudify.state import ctx_parameters as inputs',
+          "ctx.instance.runtime_properties['port'] = ctx.node.properties['port'] + 1",
+          "ctx.instance.runtime_properties['tags'] = {'env': inputs['env']}",
+          "ctx.logger.info('configured %s on %d', ctx.instance.id, ctx.instance.runtime_properties['port'])",
+          "ctx.returns({'type': ctx.type, 'keys': sorted(ctx.instance.runtime_properties.keys())})",
+          '',
+        ].join('\n'),
+      );
+      const { ctx, logs } = context(s, {
+        instanceId: 'db_py1',
+        properties: { port: 5432 },
+        inputs: { env: 'prod' },
+      });
+      const returned = await runScript(ctx, { transport });
+      expect(ctx.instance.runtimeProperties).toEqual({ port: 5433, tags: { env: 'prod' } });
+      expect(
+        logs.some((l) => l.level === 'info' && l.message === 'configured db_py1 on 5433'),
+      ).toBe(true);
+      expect(returned).toEqual({ type: 'node-instance', keys: ['port', 'tags'] });
+    });
+
+    it('raising NonRecoverableError fails without retries, RecoverableError asks for a retry', async () => {
+      const fatal = await script(
+        'fatal.py',
+        'from cloudify.exceptions import NonRecoverableError\nraise NonRecoverableError("no quota")\n',
+      );
+      const fatalFailure = await runScript(context(fatal).ctx, { transport }).catch(
+        (e: unknown) => e,
+      );
+      expect(fatalFailure).toBeInstanceOf(NonRecoverableError);
+      expect((fatalFailure as Error).message).toBe('no quota');
+
+      const again = await script(
+        'again.py',
+        'from cloudify.exceptions import RecoverableError\nraise RecoverableError("still booting", retry_after=3)\n',
+      );
+      const retryFailure = await runScript(context(again).ctx, { transport }).catch(
+        (e: unknown) => e,
+      );
+      expect(retryFailure).toBeInstanceOf(RecoverableError);
+      expect(retryFailure).toMatchObject({ message: 'still booting', retryAfter: 3 });
+    });
+
+    it('reads the target of a relationship through ctx.target', async () => {
+      const s = await script(
+        'link.py',
+        "from cloudify import ctx\nctx.source.instance.runtime_properties['db_url'] = 'postgres://%s' % ctx.target.instance.runtime_properties['ip']\n",
+      );
+      const { ctx } = context(s, {
+        relationship: {
+          side: 'source',
+          source: { nodeName: 'app' },
+          target: { nodeName: 'db', runtimeProperties: { ip: '10.0.0.9' } },
+        },
+      });
+      await runScript(ctx, { transport });
+      expect(ctx.relationship?.source.instance.runtimeProperties.db_url).toBe(
+        'postgres://10.0.0.9',
+      );
+    });
+  },
+);
 
 describe('fabric plugin (local until SSH lands)', () => {
   const fabric = createFabricPlugin();
