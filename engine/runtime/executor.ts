@@ -388,6 +388,16 @@ export class Executor {
         selfNode = targetNode;
       }
     }
+    let relationships: Parameters<typeof buildOperationContext>[0]['relationships'];
+    if (!spec.relationship && source.record.relationships.length) {
+      relationships = [];
+      for (const r of source.record.relationships) {
+        const plan = p.node.relationships[r.index];
+        const target = store.getInstance(execution.deploymentId, r.targetId);
+        const targetNode = target && this.nodes.get(target.node);
+        if (plan && target && targetNode) relationships.push({ plan, target: { node: targetNode, instance: target } });
+      }
+    }
     let inputs: Record<string, Value> = { ...p.op.inputs, ...(spec.inputs ?? {}), ...p.resolved.extraInputs };
     if (this.o.evaluate && Object.keys(inputs).length) {
       const scope = { deploymentId: execution.deploymentId, selfId: self.record.id } as Parameters<RuntimeEvaluator>[1];
@@ -420,6 +430,7 @@ export class Executor {
       node: selfNode,
       self,
       ...(relationship ? { relationship } : {}),
+      ...(relationships ? { relationships } : {}),
       inputs,
       logger: this.logger(spec, self.record.id, selfNode.name),
       signal,

@@ -93,6 +93,8 @@ export interface ContextInput {
     source: { node: PlanNode; instance: TrackedInstance };
     target: { node: PlanNode; instance: TrackedInstance };
   };
+  /** Node operations: outgoing relationship instances with read-only target views. */
+  relationships?: { plan: PlanRelationship; target: { node: PlanNode; instance: InstanceRecord } }[];
   inputs: Record<string, Value>;
   logger: OperationLogger;
   signal: AbortSignal;
@@ -120,6 +122,13 @@ export function buildOperationContext(input: ContextInput): OperationContext {
     secrets: input.secrets,
     getCapability: (deploymentId, name) => input.getCapability(deploymentId, name),
   };
+  if (input.relationships) {
+    ctx.relationships = input.relationships.map((r) => ({
+      type: r.plan.type,
+      typeHierarchy: r.plan.typeHierarchy,
+      target: { node: nodeView(r.target.node), instance: readOnlyView(r.target.instance) },
+    }));
+  }
   if (input.relationship) {
     const r = input.relationship;
     ctx.relationship = {
@@ -132,6 +141,19 @@ export function buildOperationContext(input: ContextInput): OperationContext {
     };
   }
   return ctx;
+}
+
+/** A view of another instance: a copy of its runtime properties; update() is refused. */
+export function readOnlyView(record: InstanceRecord): InstanceView {
+  const view: InstanceView = {
+    id: record.id,
+    state: record.state,
+    runtimeProperties: structuredClone(record.runtimeProperties),
+    update: () => Promise.reject(new NonRecoverableError(`runtime properties of ${record.id} are read-only in this operation`)),
+  };
+  if (record.containerId !== undefined) view.containerId = record.containerId;
+  if (record.hostId !== undefined) view.hostId = record.hostId;
+  return view;
 }
 
 /** A path relative to the blueprint folder; paths escaping it are refused. */

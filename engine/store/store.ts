@@ -204,6 +204,7 @@ export function openStore(options: StoreOptions): Store {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  db.pragma('wal_autocheckpoint = 100000');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   migrate(db, allMigrations(options.migrations));
   return new Store(db);

@@ -187,8 +187,10 @@ describe('executor', () => {
     const rel = (t: string) => ({ index: 0, type: 'cloudify.relationships.connected_to', kind: 'connected_to' as const, targetNode: 'lb', targetId: t });
     h = new Harness(p, [instance('lb_1', 'lb'), instance('be_1', 'be', { relationships: [rel('lb_1')] }), instance('be_2', 'be', { relationships: [rel('lb_1')] })]);
     let seenMidway: unknown;
+    let seenRelationships: unknown;
     const { plugin } = recordingPlugin({
       create: async (ctx) => {
+        seenRelationships = ctx.relationships?.map((r) => [r.type, r.target.node.name, r.target.instance.id]);
         ctx.instance.runtimeProperties.resource_id = `id-${ctx.instance.id}`;
         await ctx.instance.update();
         seenMidway = h!.store.getInstance('d1', ctx.instance.id)!.runtimeProperties.resource_id;
@@ -206,6 +208,7 @@ describe('executor', () => {
     const graph: TaskGraph = { workflow: 'install', tasks: [opTask('c', 'be_1', 'be', 'create'), { ...establish('be_1'), dependsOn: [] }, { ...establish('be_2'), dependsOn: [] }] };
     expect((await h.executor(graph, [plugin]).run()).status).toBe('succeeded');
     expect(seenMidway).toBe('id-be_1');
+    expect(seenRelationships).toEqual([['cloudify.relationships.connected_to', 'lb', 'lb_1']]);
     expect(h.store.getInstance('d1', 'be_1')!.runtimeProperties).toEqual({ resource_id: 'id-be_1', port: 8080 });
     expect(h.store.getInstance('d1', 'lb_1')!.runtimeProperties).toEqual({ backend_be_1: true, backend_be_2: true });
   });
