@@ -241,6 +241,22 @@ describe('script runner (local)', () => {
     expect(logs.some((l) => l.message === 'listen 8080')).toBe(true);
   });
 
+  it("honours Cloudify's process input: command prefix, arguments, extra environment and cwd", async () => {
+    const s = await script('proc.sh', 'echo "args=$* extra=$EXTRA cwd=$(pwd)"\n');
+    const { ctx, logs } = context(s, {
+      inputs: {
+        process: {
+          command_prefix: '/bin/sh',
+          args: ['a', 'b'],
+          env: { EXTRA: 'yes' },
+          cwd: blueprintDir,
+        },
+      },
+    });
+    await runScript(ctx, { transport });
+    expect(logs.some((l) => l.message === `args=a b extra=yes cwd=${blueprintDir}`)).toBe(true);
+  });
+
   it('reports a missing script without retrying', async () => {
     const { ctx } = context('scripts/nope.sh');
     await expect(runScript(ctx, { transport })).rejects.toBeInstanceOf(NonRecoverableError);
