@@ -17,6 +17,8 @@ export const rendererConfig: UserConfig = {
   root: resolve(root, 'renderer'),
   base: './',
   plugins: [react()],
+  // The designer bundles the DSL's JSON schema for monaco-yaml (renderer/ may not import engine/).
+  resolve: { alias: { '@trellis/dsl-schema': resolve(root, 'engine/dsl/schema/dsl.schema.json') } },
   worker: { format: 'es' },
   build: {
     target: 'es2023',

@@ -89,9 +89,15 @@ function detectStyle(text: string): ToStringOptions {
 // ---------------------------------------------------------------------------------------
 // Navigation helpers
 
+/** An empty flow collection (`{}` / `[]`) about to receive items becomes a block one. */
+function blockIfEmpty<T extends YAMLMap | YAMLSeq>(node: T): T {
+  if (node.flow && node.items.length === 0) node.flow = false;
+  return node;
+}
+
 function templatesMap(doc: Document, create: boolean): YAMLMap | undefined {
   const node = doc.get('node_templates', true);
-  if (isMap(node)) return node;
+  if (isMap(node)) return create ? blockIfEmpty(node) : node;
   if (!create) return undefined;
   const map = new YAMLMap();
   doc.set('node_templates', map);
@@ -109,7 +115,7 @@ function childMap(parent: YAMLMap, key: string, create: true): YAMLMap;
 function childMap(parent: YAMLMap, key: string, create: false): YAMLMap | undefined;
 function childMap(parent: YAMLMap, key: string, create: boolean): YAMLMap | undefined {
   const node = parent.get(key, true);
-  if (isMap(node)) return node;
+  if (isMap(node)) return create ? blockIfEmpty(node) : node;
   if (!create) return undefined;
   const map = new YAMLMap();
   parent.set(key, map);
@@ -118,7 +124,7 @@ function childMap(parent: YAMLMap, key: string, create: boolean): YAMLMap | unde
 
 function childSeq(parent: YAMLMap, key: string, create: boolean): YAMLSeq | undefined {
   const node = parent.get(key, true);
-  if (isSeq(node)) return node;
+  if (isSeq(node)) return create ? blockIfEmpty(node) : node;
   if (!create) return undefined;
   const seq = new YAMLSeq();
   parent.set(key, seq);

@@ -113,6 +113,8 @@ describe('graph edits as minimal YAML edits', () => {
     const empty = 'tosca_definitions_version: cloudify_dsl_1_5\n';
     const { text } = applyEdits(empty, [{ kind: 'addNode', name: 'vm', type: 'cloudify.nodes.Compute' }]);
     expect(text).toBe('tosca_definitions_version: cloudify_dsl_1_5\nnode_templates:\n  vm:\n    type: cloudify.nodes.Compute\n');
+    const emptyFlow = 'node_templates: {}\n';
+    expect(applyEdits(emptyFlow, [{ kind: 'addNode', name: 'vm', type: 'T', host: undefined }]).text).toBe('node_templates:\n  vm:\n    type: T\n');
     const flush = 'node_templates:\n  a:\n    type: t\n    relationships:\n    - type: r\n      target: b\n  b:\n    type: t\n';
     const out = applyEdits(flush, [{ kind: 'addRelationship', source: 'b', type: 'r', target: 'a' }]).text;
     expect(out).toBe(flush + '    relationships:\n    - type: r\n      target: a\n');
