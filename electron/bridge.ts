@@ -67,6 +67,7 @@ export function buildBridge(ipc: IpcRendererLike): TrellisBridge {
     subscribeEvents,
     onCommand: (listener: (command: ShellCommand) => void) => listen(ipc, shellChannels.command, listener),
     onEngineStatus: (listener: (status: EngineStatus) => void) => listen(ipc, shellChannels.engineStatus, listener),
+    restartEngine: () => ipc.send(shellChannels.engineRestart, {}),
     dialogs: {
       openBlueprint: () => ipc.invoke(shellChannels.dialogOpen, {}) as Promise<string | null>,
       saveBlueprint: (defaultPath?: string) =>

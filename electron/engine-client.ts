@@ -37,10 +37,13 @@ export class EngineClient implements HostClient {
   private readonly queued: { request: Extract<HostWireRequest, { kind: 'call' }>; resolve: (r: HostResult<unknown>) => void }[] = [];
   private readonly subs = new Map<number, Sub>();
   private closed = false;
+  /** Why no engine will come until someone restarts it; calls fail fast meanwhile. */
+  private down: string | undefined;
 
   /** A (new) engine is ready: replay subscriptions and send the calls that waited. */
   attach(sink: EngineSink): void {
     this.sink = sink;
+    this.down = undefined;
     for (const [id, sub] of this.subs) {
       const filter = sub.lastSeq === undefined ? sub.filter : { ...sub.filter, afterSeq: sub.lastSeq };
       sink.postMessage({ kind: 'subscribe', id, filter });
@@ -56,6 +59,13 @@ export class EngineClient implements HostClient {
     this.sink = undefined;
     for (const resolve of this.inFlight.values()) resolve(unavailable(reason));
     this.inFlight.clear();
+  }
+
+  /** No engine until a restart is asked for: fail what waits, and new calls at once. */
+  markDown(reason: string): void {
+    this.down = reason;
+    this.detach(reason);
+    for (const { resolve } of this.queued.splice(0)) resolve(unavailable(reason));
   }
 
   /** No engine will come back: fail everything now and later. */
@@ -104,6 +114,7 @@ export class EngineClient implements HostClient {
 
   call<M extends HostMethod>(method: M, params: ParamsOf<M>): Promise<HostResult<ResultOf<M>>> {
     if (this.closed) return Promise.resolve(unavailable('the engine is not running'));
+    if (this.down !== undefined) return Promise.resolve(unavailable(this.down));
     const request = { kind: 'call', id: this.nextId++, method, params } as const;
     return new Promise((resolve) => {
       const done = resolve as (r: HostResult<unknown>) => void;

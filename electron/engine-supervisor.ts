@@ -140,6 +140,7 @@ export class EngineSupervisor {
     this.options.log(`engine exited with code ${code}`);
     const delay = this.policy.onDeath(Date.now());
     if (delay === null) {
+      this.client.markDown(`the engine stopped (exit code ${code}) and was not restarted`);
       this.setStatus({
         state: 'crashed',
         restarts: this.restarts,

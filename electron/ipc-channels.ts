@@ -26,6 +26,7 @@ export const shellChannels = {
   command: `${prefix}command`,
   /** main -> renderer: EngineStatus. */
   engineStatus: `${prefix}engine-status`,
+  engineRestart: `${prefix}engine:restart`,
   dialogOpen: `${prefix}dialog:open`,
   dialogSave: `${prefix}dialog:save`,
   documentState: `${prefix}document:state`,
@@ -45,6 +46,7 @@ export const bridgeFunctionNames: readonly string[] = [
   'subscribeEvents',
   'onCommand',
   'onEngineStatus',
+  'restartEngine',
   'dialogs.openBlueprint',
   'dialogs.saveBlueprint',
   'document.setState',

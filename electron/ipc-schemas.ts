@@ -17,6 +17,7 @@ function obj(properties: Record<string, unknown>, required: string[] = []) {
 export const shellPayloadSchemas: Record<string, Record<string, unknown>> = {
   [shellChannels.eventsSubscribe]: obj({ id, filter: eventFilterSchema }, ['id', 'filter']),
   [shellChannels.eventsUnsubscribe]: obj({ id }, ['id']),
+  [shellChannels.engineRestart]: obj({}),
   [shellChannels.dialogOpen]: obj({}),
   [shellChannels.dialogSave]: obj({ defaultPath: path }),
   [shellChannels.documentState]: obj({ path, dirty: { type: 'boolean' } }, ['dirty']),

@@ -202,6 +202,7 @@ function registerIpc(secrets: SafeStorageSecretStore, engine: EngineSupervisor):
       if (state.path) mainWindow.setRepresentedFilename(state.path);
     }
   });
+  onShell(shellChannels.engineRestart, () => engine.restartNow());
   onShell(shellChannels.documentClose, () => {
     closeConfirmed = true;
     mainWindow?.close();

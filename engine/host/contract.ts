@@ -458,6 +458,8 @@ export interface TrellisBridge {
   subscribeEvents(filter: EventFilter & { afterSeq?: number }, listener: EventBatchListener): () => void;
   onCommand(listener: (command: ShellCommand) => void): () => void;
   onEngineStatus(listener: (status: EngineStatus) => void): () => void;
+  /** Starts the engine again after it was given up on (status `crashed`). */
+  restartEngine(): void;
   dialogs: {
     /** Native open dialog for a blueprint; null when cancelled. */
     openBlueprint(): Promise<string | null>;

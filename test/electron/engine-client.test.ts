@@ -106,6 +106,16 @@ describe('main talking to the engine process', () => {
     expect(all.filter((e) => e.type === 'log').map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
+  it('fails calls fast while the engine is down, and serves them again after a restart', async () => {
+    const client = new EngineClient();
+    const waiting = client.call('host.info', {});
+    client.markDown('the engine stopped (exit code 1) and was not restarted');
+    expect(await waiting).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    expect(await client.call('host.info', {})).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    startEngine(client, new MemoryHost());
+    expect((await client.call('host.info', {})).ok).toBe(true);
+  });
+
   it('fails everything once the supervisor gives up', async () => {
     const client = new EngineClient();
     const waiting = client.call('host.info', {});

@@ -3,7 +3,8 @@
  * and talks to the host over the WebSocket; without the token, or from another origin,
  * nothing is served.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -12,7 +13,8 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultStaticDir, serve } from '../../../engine/cli/commands/serve';
 import type { RunningHostServer } from '../../../engine/host/ws-server';
-import { MemoryHost } from '../../engine/host/memory-host';
+import { openHost } from '../../../engine/host/open-host';
+import type { EngineHost } from '../../../engine/host/engine-host';
 
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromiumPath);
@@ -25,13 +27,15 @@ describe.skipIf(!haveChromium && process.env['CI'] !== 'true')('trellis serve in
   let browser: Browser;
   let server: RunningHostServer;
   let other: Server;
-  const host = new MemoryHost();
+  const home = mkdtempSync(join(tmpdir(), 'trellis-serve-e2e-'));
+  let host: EngineHost;
 
   beforeAll(async () => {
     if (!existsSync(join(defaultStaticDir, 'index.html'))) {
       // CI builds out/ before the tests; a fresh checkout builds the renderer here.
       await build({ configFile: resolve('vite.renderer.config.ts'), logLevel: 'warn' });
     }
+    host = openHost({ home });
     server = await serve({ host, log: () => undefined });
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -47,6 +51,7 @@ describe.skipIf(!haveChromium && process.env['CI'] !== 'true')('trellis serve in
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await host?.close();
     await new Promise((done) => other?.close(done));
   });
 
@@ -57,7 +62,8 @@ describe.skipIf(!haveChromium && process.env['CI'] !== 'true')('trellis serve in
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    const response = await page.goto(server.url);
+    const example = resolve('blueprints/local-microservices/blueprint.yaml');
+    const response = await page.goto(`${server.url}&file=${encodeURIComponent(example)}`);
     expect(response?.status()).toBe(200);
     await expect.poll(() => page.title()).toContain('Trellis');
     // The page's own scripts came from the server (cookie auth) and ran.
@@ -72,7 +78,8 @@ describe.skipIf(!haveChromium && process.env['CI'] !== 'true')('trellis serve in
         ws.onerror = () => fail(new Error('socket failed'));
       });
     });
-    expect(info).toEqual({ kind: 'result', id: 1, result: { ok: true, value: { version: 'test', home: '/tmp/trellis-test', plugins: ['local'] } } });
+    expect(info).toMatchObject({ kind: 'result', id: 1, result: { ok: true, value: { home } } });
+    await page.waitForTimeout(1500); // let the designer lay out the example before the picture
     await page.screenshot({ path: join(artifacts, 'serve-with-token.png') });
     expect(errors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
     await page.close();
