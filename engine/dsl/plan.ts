@@ -16,7 +16,7 @@ import type {
   SourceMap,
   Value,
 } from './plan-model';
-import { childPath, locate } from './read';
+import { childPath, locateSpan } from './read';
 import type { SourceDoc } from './read';
 import type { ImportedBlueprint } from './imports';
 import type { Model, NodeModel, OpModel } from './templates';
@@ -28,7 +28,8 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
   const sources: SourceMap = {};
   const sharedOps = new Map<OpModel, Partial<Record<PlanOperation['executor'], PlanOperation>>>();
   const mark = (doc: SourceDoc, path: string): void => {
-    if (doc.locs.has(path)) sources[path] = { file: doc.file, range: locate(doc, path) };
+    const range = locateSpan(doc, path);
+    if (range) sources[path] = { file: doc.file, range };
   };
   // Cloudify: an operation runs where its plugin's executor says (scripts on the host),
   // but a node without a host has nowhere else to run than the central agent.

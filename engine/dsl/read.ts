@@ -74,6 +74,13 @@ export function locate(doc: SourceDoc, path: string, at: 'key' | 'value' = 'valu
   }
 }
 
+/** The whole element at a path: from its key (when it has one) to the end of its value. */
+export function locateSpan(doc: SourceDoc, path: string): SourceRange | undefined {
+  const loc = doc.locs.get(path);
+  if (!loc) return undefined;
+  return toRange(doc, loc.ks >= 0 ? loc.ks : loc.vs, loc.ve);
+}
+
 function parentPath(path: string): string {
   // Interface names contain dots, so the parent is found by trying ever shorter prefixes
   // at separator positions; locate() only needs *an* existing ancestor.
