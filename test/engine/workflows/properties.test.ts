@@ -142,6 +142,37 @@ describe('workflow graphs of random blueprints', () => {
   });
 });
 
+describe('heal and execute_operation graphs of random blueprints', () => {
+  it('heal of any instance reinstalls exactly its host subtree, acyclic', () => {
+    fc.assert(
+      fc.property(blueprints, fc.nat(), (base, pick) => {
+        const model = withState(base, 'started');
+        const failing = model.instances[pick % model.instances.length]!;
+        const { graph } = buildWorkflow('heal', model, { node_instance_id: failing.id });
+        validateGraph(graph);
+        const root = model.instances.find((i) => i.id === (failing.hostId ?? failing.id))!;
+        const subtree = new Set([root.id]);
+        for (const i of model.instances) if (i.containerId !== undefined && subtree.has(i.containerId)) subtree.add(i.id);
+        const reinstalled = new Set(graph.tasks.filter((t) => t.kind === 'state' && t.state === 'creating').map((t) => t.instanceId));
+        expect(reinstalled).toEqual(subtree);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('execute_operation in dependency order is acyclic for any node filter', () => {
+    fc.assert(
+      fc.property(blueprints, fc.nat(), (base, pick) => {
+        const node = base.plan.nodes[pick % base.plan.nodes.length]!;
+        const op = Object.keys(node.operations)[0];
+        if (op === undefined) return;
+        validateGraph(buildWorkflow('execute_operation', base, { operation: op, node_ids: [node.name], run_by_dependency_order: true }).graph);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
 describe('builder cost', () => {
   it('builds install and uninstall for 10,000 instances with a graph linear in their size', () => {
     const model = withState(
