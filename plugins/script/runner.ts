@@ -203,22 +203,38 @@ export async function runScriptFile(
     const tail: string[] = [];
     const tailSize = options.stderrTail ?? 5;
     ctx.logger.debug(`running ${label} (${options.transport.kind})`, { argv });
-    const result = await session.run({
-      argv,
-      env,
-      ...(processOptions.cwd ? { cwd: processOptions.cwd } : {}),
-      signal: ctx.signal,
-      killGraceMs: options.killGraceMs ?? 2000,
-      ctx: handler,
-      onLine: (stream, line) => {
-        if (stream === 'stdout') ctx.logger.info(line, { stream });
-        else {
-          ctx.logger.warn(line, { stream });
-          tail.push(line);
-          if (tail.length > tailSize) tail.shift();
+    const result = await session
+      .run({
+        argv,
+        env,
+        ...(processOptions.cwd ? { cwd: processOptions.cwd } : {}),
+        signal: ctx.signal,
+        killGraceMs: options.killGraceMs ?? 2000,
+        ctx: handler,
+        onLine: (stream, line) => {
+          if (stream === 'stdout') ctx.logger.info(line, { stream });
+          else {
+            ctx.logger.warn(line, { stream });
+            tail.push(line);
+            if (tail.length > tailSize) tail.shift();
+          }
+        },
+      })
+      .catch((error: unknown) => {
+        // The program itself could not be started (e.g. python3 not installed): retrying cannot help.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          const where = processOptions.cwd
+            ? ` (or the folder ${processOptions.cwd} does not exist)`
+            : '';
+          throw new NonRecoverableError(
+            `cannot run ${label}: '${argv[0] ?? ''}' was not found${where}`,
+            {
+              cause: error,
+            },
+          );
         }
-      },
-    });
+        throw error;
+      });
 
     if (result.aborted) throw abortFailure(ctx.signal);
     if (outcome.abort) throw new NonRecoverableError(outcome.abort.message);

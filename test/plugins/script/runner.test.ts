@@ -257,6 +257,16 @@ describe('script runner (local)', () => {
     expect(logs.some((l) => l.message === `args=a b extra=yes cwd=${blueprintDir}`)).toBe(true);
   });
 
+  it('reports an interpreter that is not installed without retrying', async () => {
+    const s = await script('needs.sh', 'echo hi\n');
+    const { ctx } = context(s, {
+      inputs: { process: { command_prefix: 'no-such-interpreter-xyz' } },
+    });
+    const failure = await runScript(ctx, { transport }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(NonRecoverableError);
+    expect((failure as Error).message).toMatch(/'no-such-interpreter-xyz' was not found/);
+  });
+
   it('reports a missing script without retrying', async () => {
     const { ctx } = context('scripts/nope.sh');
     await expect(runScript(ctx, { transport })).rejects.toBeInstanceOf(NonRecoverableError);
