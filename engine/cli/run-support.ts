@@ -144,6 +144,15 @@ export async function runWorkflow(host: EngineHost, params: StartExecutionParams
 /** Follows a started (or resumed) execution; see runWorkflow. */
 export async function followExecution(host: EngineHost, execution: ExecutionSummary, opts: CommonOptions): Promise<number> {
   const id = execution.id;
+  // Installed first: from here on Ctrl-C cancels the execution instead of killing the engine.
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    const force = interrupts > 1;
+    print(force ? 'force-cancelling…' : 'cancelling… (Ctrl-C again to force-cancel)');
+    void host.call('executions.cancel', { executionId: id, force });
+  };
+  process.on('SIGINT', onSigint);
   const tty = Boolean(process.stderr.isTTY) && !opts.json;
   const total = Object.values(execution.taskCounts).reduce((a, b) => a + b, 0);
   let done = 0;
@@ -156,10 +165,10 @@ export async function followExecution(host: EngineHost, execution: ExecutionSumm
     );
     bar = multi.create(Math.max(total, 1), 0, { deployment: execution.deploymentId, status: execution.status });
   } else if (!opts.json) console.error(`${execution.workflow} ${id} on ${execution.deploymentId}: ${execution.status}`);
-  const print = (line: string): void => {
+  function print(line: string): void {
     if (multi) multi.log(`${line}\n`);
     else if (!opts.json) console.error(line);
-  };
+  }
   const unsubscribe = host.subscribe({ executionId: id, afterSeq: 0 }, (batch) => {
     for (const e of batch) {
       if (e.type === 'task' && (e.status === 'succeeded' || e.status === 'skipped')) done++;
@@ -169,14 +178,6 @@ export async function followExecution(host: EngineHost, execution: ExecutionSumm
     }
     bar?.update(Math.min(done, Math.max(total, 1)));
   });
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    const force = interrupts > 1;
-    print(force ? 'force-cancelling…' : 'cancelling… (Ctrl-C again to force-cancel)');
-    void host.call('executions.cancel', { executionId: id, force });
-  };
-  process.on('SIGINT', onSigint);
   try {
     const end = await host.waitForExecution(id);
     host.bus.flush();
