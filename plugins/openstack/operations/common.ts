@@ -5,7 +5,6 @@
  * id, external resources, and the translation of failures into the SDK's taxonomy with
  * the node, operation and OpenStack request named.
  */
-import type { Value } from '../../../engine/dsl/plan-model';
 import {
   CancelledFailure,
   NonRecoverableError,
@@ -14,6 +13,7 @@ import {
   type EntityView,
   type OperationContext,
   type OperationHandler,
+  type Value,
 } from '../../sdk';
 import { CloudConfigError, resolveCloudConfig } from '../port/credentials';
 import { FailureKind, OpenStackApiError } from '../port/errors';
@@ -94,7 +94,7 @@ export function resourceSpec(ctx: OperationContext, legacyKey: string): Resource
   if (isDict(i.args)) config = { ...config, ...clean(i.args) };
   if (isDict(config.kwargs)) {
     const { kwargs, ...rest } = config;
-    config = { ...rest, ...(kwargs as Dict) };
+    config = { ...rest, ...kwargs };
   }
   config = clean(config);
   const resourceId = typeof p.resource_id === 'string' && p.resource_id !== '' ? p.resource_id : undefined;

@@ -4,8 +4,7 @@
  * not record: same name and the instance's metadata tag), so a resumed execution never
  * creates a second one.
  */
-import type { Value } from '../../../engine/dsl/plan-model';
-import { NonRecoverableError, type OperationContext, type OperationHandler } from '../../sdk';
+import { NonRecoverableError, type OperationContext, type OperationHandler, type Value } from '../../sdk';
 import type { OpenStackPort } from '../port/port';
 import type { Server } from '../port/types';
 import { pollUntil } from '../port/wait';

@@ -43,7 +43,7 @@ interface Lifecycle {
   type: string;
   legacyKey: string;
   /** The create body from the spec (may look up related resources). */
-  build: (ctx: OperationContext, port: OpenStackPort, spec: ResourceSpec) => Promise<Dict>;
+  build: (ctx: OperationContext, port: OpenStackPort, spec: ResourceSpec) => Dict | Promise<Dict>;
   /** Runtime properties to record beside the id. */
   extra?: (r: NeutronResource) => Record<string, string | number | boolean | null>;
   /** Field external resources may also be looked up by (besides id and name). */
@@ -139,14 +139,14 @@ const network: Lifecycle = {
   kind: NeutronKind.network,
   type: 'network',
   legacyKey: legacyKeys.network,
-  build: async (ctx, _port, spec) => ({ ...body(spec.config), name: nameOf(ctx, spec.config) }),
+  build: (ctx, _port, spec) => ({ ...body(spec.config), name: nameOf(ctx, spec.config) }),
 };
 
 const subnet: Lifecycle = {
   kind: NeutronKind.subnet,
   type: 'subnet',
   legacyKey: legacyKeys.subnet,
-  build: async (ctx, _port, spec) => ({
+  build: (ctx, _port, spec) => ({
     ip_version: 4,
     ...body(spec.config),
     name: nameOf(ctx, spec.config),
@@ -159,7 +159,7 @@ const neutronPort: Lifecycle = {
   kind: NeutronKind.port,
   type: 'port',
   legacyKey: legacyKeys.port,
-  build: async (ctx, _port, spec) => {
+  build: (ctx, _port, spec) => {
     const b: Dict = { ...body(spec.config), name: nameOf(ctx, spec.config), network_id: networkIdFor(ctx, spec.config, 'port') };
     const fixedIp = str(ctx.node.properties.fixed_ip);
     const subnets = idsOf(ctx, families.subnet);
@@ -195,7 +195,7 @@ const securityGroup: Lifecycle = {
   kind: NeutronKind.securityGroup,
   type: 'security_group',
   legacyKey: legacyKeys.securityGroup,
-  build: async (ctx, _port, spec) => {
+  build: (ctx, _port, spec) => {
     const b: Dict = { ...body(spec.config), name: nameOf(ctx, spec.config) };
     const description = str(ctx.node.properties.description);
     if (description && !b.description) b.description = description;
@@ -218,7 +218,11 @@ function ruleBody(raw: Dict, securityGroupId: string): Dict {
 }
 
 const sameRule = (a: Dict, b: Dict): boolean =>
-  ruleFields.filter((f) => f !== 'description').every((f) => String(a[f] ?? '') === String(b[f] ?? ''));
+  ruleFields.filter((f) => f !== 'description').every((f) => norm(a[f]) === norm(b[f]));
+
+/** Compares API and blueprint values alike (22 and "22", null and absent). */
+const norm = (v: unknown): string =>
+  v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? v.toString() : JSON.stringify(v);
 
 /** SecurityGroup configure: drop default egress rules if asked, then add the listed rules (skipping ones present). */
 const configureSecurityGroup: OperationHandler = async (ctx) => {
@@ -249,7 +253,7 @@ const securityGroupRule: Lifecycle = {
   kind: NeutronKind.securityGroupRule,
   type: 'security_group_rule',
   legacyKey: 'security_group_rule',
-  build: async (ctx, _port, spec) => {
+  build: (ctx, _port, spec) => {
     const sg = str(spec.config.security_group_id) ?? idsOf(ctx, families.securityGroup)[0];
     if (!sg) throw new NonRecoverableError('a security group rule needs resource_config.security_group_id or a relationship to a SecurityGroup');
     return ruleBody(spec.config, sg);

@@ -208,7 +208,7 @@ export class OpenStackPort {
 
   async getNeutron(kind: NeutronKind, id: string): Promise<NeutronResource | undefined> {
     const body = await this.orUndefined(this.neutron(kind, 'GET', `/${kind}/${id}`));
-    return body === undefined ? undefined : ((body as Record<string, NeutronResource>)[neutronMember(kind)] as NeutronResource);
+    return body === undefined ? undefined : (body as Record<string, NeutronResource>)[neutronMember(kind)];
   }
 
   async listNeutron(kind: NeutronKind, query: Record<string, string | boolean> = {}): Promise<NeutronResource[]> {

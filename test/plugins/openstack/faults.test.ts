@@ -157,7 +157,7 @@ describe.skipIf(!peer)('OpenStack failures', () => {
     for (const k of Object.keys(rp)) delete rp[k];
     await d.run('vm', 'create');
     expect(rp.id).toBe(first);
-    expect(d.logs.some((l) => l.message.includes(`adopting server ${String(first)}`))).toBe(true);
+    expect(d.logs.some((l) => l.message.includes(`adopting server ${first as string}`))).toBe(true);
     expect((await port.listServers({ name: `^${tag}-resume$` })).length).toBe(1);
     await d.uninstall('net', 'sub', 'vm');
     expect(await port.listServers({ name: `^${tag}-resume$` })).toEqual([]);

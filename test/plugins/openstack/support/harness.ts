@@ -73,8 +73,9 @@ export class Deployment {
         id: instanceId,
         state: 'uninitialized',
         runtimeProperties,
-        update: async () => {
+        update: () => {
           this.persisted.set(instanceId, JSON.parse(JSON.stringify(runtimeProperties)) as RuntimeProperties);
+          return Promise.resolve();
         },
       },
       relationships,
@@ -112,13 +113,18 @@ export class Deployment {
       blueprintDir: process.cwd(),
       resolveResource: (p) => p,
       secrets: {
-        get: async (n) => {
+        get: (n) => {
           const v = secrets.get(n);
-          if (v === undefined) throw new Error(`no secret ${n}`);
-          return v;
+          return v === undefined ? Promise.reject(new Error(`no secret ${n}`)) : Promise.resolve(v);
         },
-        set: async (n, v) => void secrets.set(n, v),
-        delete: async (n) => void secrets.delete(n),
+        set: (n, v) => {
+          secrets.set(n, v);
+          return Promise.resolve();
+        },
+        delete: (n) => {
+          secrets.delete(n);
+          return Promise.resolve();
+        },
       },
       getCapability: () => Promise.reject(new Error('no capabilities here')),
     };
