@@ -1,3 +1,4 @@
 export * from './failures';
 export type * from './context';
 export * from './plugin';
+export type * from './collector';

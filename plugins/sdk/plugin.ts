@@ -4,6 +4,7 @@
  * plugin.
  */
 import type { OperationHandler } from './context';
+import type { MetricCollector } from './collector';
 
 /** A YAML type library a plugin ships, and the import names and URLs that resolve to it. */
 export interface TypeLibrary {
@@ -29,6 +30,9 @@ export interface PluginDefinition {
   typeLibraries: readonly TypeLibrary[];
   /** At most this many operations of this plugin run at once (engine-wide). */
   concurrency?: number;
+  /** Metric sources this plugin contributes (see collector.ts); the engine runs them for
+   * every installed deployment. */
+  collectors?: readonly MetricCollector[];
 }
 
 export function definePlugin(definition: PluginDefinition): PluginDefinition {
