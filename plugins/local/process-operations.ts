@@ -47,6 +47,8 @@ export interface ProcessConfig {
   /** Seconds between SIGTERM and SIGKILL. @default 10 */
   stopTimeout: number;
   installHint: string;
+  /** Path of its Prometheus endpoint ('' when it has none). */
+  metricsPath: string;
 }
 
 /** Where Trellis keeps state: TRELLIS_HOME, else the same per-user default the engine uses. */
@@ -126,6 +128,7 @@ export function readProcessConfig(ctx: OperationContext): ProcessConfig {
     },
     stopTimeout: numberOr(pick('stop_timeout'), 10),
     installHint: str(pick('install_hint')),
+    metricsPath: str(pick('metrics_path')),
   };
 }
 
@@ -253,6 +256,15 @@ async function waitReady(
   }
 }
 
+/** Records where the process answers: ip, port, url and, with metrics_path, metrics_url. */
+function recordAddress(rp: Record<string, Value>, port: number, config: ProcessConfig): void {
+  rp.ip = '127.0.0.1';
+  rp.port = port;
+  rp.url = `http://127.0.0.1:${port}`;
+  // Metric collectors scrape this (Prometheus text format).
+  if (config.metricsPath) rp.metrics_url = `${rp.url}${config.metricsPath}`;
+}
+
 /** create: checks the command exists and allocates the port (recorded in runtime properties). */
 export async function createProcess(ctx: OperationContext): Promise<void> {
   const config = readProcessConfig(ctx);
@@ -261,8 +273,7 @@ export async function createProcess(ctx: OperationContext): Promise<void> {
   const rp = ctx.instance.runtimeProperties;
   rp.ip = '127.0.0.1';
   if (port !== undefined) {
-    rp.port = port;
-    rp.url = `http://127.0.0.1:${port}`;
+    recordAddress(rp, port, config);
   }
   await ctx.instance.update();
 }
@@ -312,8 +323,7 @@ export async function startProcess(ctx: OperationContext): Promise<void> {
   rp.work_dir = stateDir;
   rp.ip = '127.0.0.1';
   if (port !== undefined) {
-    rp.port = port;
-    rp.url = `http://127.0.0.1:${port}`;
+    recordAddress(rp, port, config);
   }
   await ctx.instance.update();
   // Also on disk beside the log, so an operator (or a test) can find the process without Trellis.
@@ -358,7 +368,7 @@ export async function deleteProcess(ctx: OperationContext): Promise<void> {
   const proc = processRecordOf(ctx);
   if (proc && isRunning(proc)) await stopProcessOperation(ctx);
   const rp = ctx.instance.runtimeProperties;
-  for (const key of ['pid', 'pid_start_time', 'port', 'url', 'ip']) delete rp[key];
+  for (const key of ['pid', 'pid_start_time', 'port', 'url', 'ip', 'metrics_url']) delete rp[key];
   await ctx.instance.update();
 }
 

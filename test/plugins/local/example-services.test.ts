@@ -121,7 +121,8 @@ describe('the example balancer', () => {
     await op('balancer.remove_backend')(unlinkA.ctx);
     for (let i = 0; i < 3; i++) expect((await getJson(base)).instance).toBe(b.ctx.instance.id);
 
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(balancerRp.metrics_url).toBe(`${base}/metrics`);
+    const metrics = await (await fetch(balancerRp.metrics_url as string)).text();
     expect(metrics).toMatch(/^balancer_backends 1$/m);
     expect(metrics).toMatch(
       new RegExp(`balancer_requests_total\\{backend="${a.ctx.instance.id}",code="200"\\} 2`),
