@@ -190,7 +190,8 @@ function TemplateForm({ template, info, names, inputs }: { template: TemplateMod
 }
 
 function OperationRow({ node, iface, op, value }: { node: string; iface: string; op: string; value: unknown }): JSX.Element {
-  const current = typeof value === 'string' ? value : value && typeof value === 'object' ? String((value as { implementation?: unknown }).implementation ?? '') : '';
+  const impl = value && typeof value === 'object' ? (value as { implementation?: unknown }).implementation : value;
+  const current = typeof impl === 'string' ? impl : '';
   const [draft, setDraft] = useState(current);
   useEffect(() => setDraft(current), [current]);
   const commit = (): void => {

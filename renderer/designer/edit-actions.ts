@@ -171,7 +171,7 @@ export function paste(offset: Point = { x: 40, y: 40 }): string[] {
     }
     const p = positions[c.name];
     if (p) moves[renames.get(c.name)!] = { x: p.x + offset.x, y: p.y + offset.y };
-    return { kind: 'addNode', name: renames.get(c.name)!, type: String(body.type), body };
+    return { kind: 'addNode', name: renames.get(c.name)!, type: typeof body.type === 'string' ? body.type : '', body };
   });
   useLayoutStore.getState().movePositions(moves);
   if (!runEdits(ops)) return [];

@@ -31,7 +31,7 @@ export function setupMonaco(): typeof monaco {
     validate: true,
     completion: true,
     hover: true,
-    schemas: [{ uri: 'trellis://schemas/dsl.schema.json', fileMatch: ['**/*.yaml', '**/*.yml'], schema: dslSchema as never }],
+    schemas: [{ uri: 'trellis://schemas/dsl.schema.json', fileMatch: ['**/*.yaml', '**/*.yml'], schema: dslSchema }],
   });
   return monaco;
 }

@@ -64,6 +64,11 @@ export function parsePlain(text: string, schema: PropertySchema | undefined): { 
   }
 }
 
+/** A constraint operand as text. */
+function show(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
 /** Checks a plain value against the schema's constraints; null when fine. */
 export function checkConstraints(value: PlainValue, schema: PropertySchema | undefined): string | null {
   for (const c of schema?.constraints ?? []) {
@@ -75,31 +80,31 @@ export function checkConstraints(value: PlainValue, schema: PropertySchema | und
         if (JSON.stringify(value) !== JSON.stringify(v)) return `Must equal ${JSON.stringify(v)}.`;
         break;
       case 'greater_than':
-        if (num !== undefined && !(num > Number(v))) return `Must be greater than ${String(v)}.`;
+        if (num !== undefined && !(num > Number(v))) return `Must be greater than ${show(v)}.`;
         break;
       case 'greater_or_equal':
-        if (num !== undefined && !(num >= Number(v))) return `Must be at least ${String(v)}.`;
+        if (num !== undefined && !(num >= Number(v))) return `Must be at least ${show(v)}.`;
         break;
       case 'less_than':
-        if (num !== undefined && !(num < Number(v))) return `Must be less than ${String(v)}.`;
+        if (num !== undefined && !(num < Number(v))) return `Must be less than ${show(v)}.`;
         break;
       case 'less_or_equal':
-        if (num !== undefined && !(num <= Number(v))) return `Must be at most ${String(v)}.`;
+        if (num !== undefined && !(num <= Number(v))) return `Must be at most ${show(v)}.`;
         break;
       case 'in_range':
-        if (num !== undefined && Array.isArray(v) && (num < Number(v[0]) || num > Number(v[1]))) return `Must be between ${String(v[0])} and ${String(v[1])}.`;
+        if (num !== undefined && Array.isArray(v) && (num < Number(v[0]) || num > Number(v[1]))) return `Must be between ${show(v[0])} and ${show(v[1])}.`;
         break;
       case 'valid_values':
         if (Array.isArray(v) && !v.some((x) => JSON.stringify(x) === JSON.stringify(value))) return `Must be one of ${v.map((x) => JSON.stringify(x)).join(', ')}.`;
         break;
       case 'length':
-        if (len !== undefined && len !== Number(v)) return `Length must be ${String(v)}.`;
+        if (len !== undefined && len !== Number(v)) return `Length must be ${show(v)}.`;
         break;
       case 'min_length':
-        if (len !== undefined && len < Number(v)) return `At least ${String(v)} long.`;
+        if (len !== undefined && len < Number(v)) return `At least ${show(v)} long.`;
         break;
       case 'max_length':
-        if (len !== undefined && len > Number(v)) return `At most ${String(v)} long.`;
+        if (len !== undefined && len > Number(v)) return `At most ${show(v)} long.`;
         break;
       case 'pattern':
         if (typeof value === 'string' && typeof v === 'string' && !new RegExp(`^(?:${v})$`).test(value)) return `Must match ${v}.`;
@@ -112,6 +117,5 @@ export function checkConstraints(value: PlainValue, schema: PropertySchema | und
 /** Display text of a plain value in a text box. */
 export function plainText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as string | number | boolean);
+  return show(value);
 }

@@ -13,6 +13,7 @@ import { useProjectionStore } from '../state/projection-store';
 import { useSelectionStore } from '../state/selection-store';
 import { useUiStore } from '../state/ui-store';
 import { autoLayout, maxAutoLayoutTemplates } from './auto-layout';
+import { canvasCommands } from './canvas-commands';
 import { relationshipKindOf } from '../state/catalog-store';
 import { createProjector } from './projection';
 import { textBuffer } from './text-buffer';
@@ -146,6 +147,8 @@ async function layoutMissing(): Promise<void> {
   // Keep what the user placed; the laid-out ones only fill the gaps.
   if (Object.keys(current).length > 0) Object.assign(merged, current);
   useLayoutStore.getState().setPositions(merged, true);
+  // Show the freshly laid-out graph whole (after React Flow has the new positions).
+  requestAnimationFrame(() => requestAnimationFrame(() => canvasCommands().fit()));
 }
 
 // ---------------------------------------------------------------------------------------
