@@ -108,6 +108,7 @@ export class Executor {
   private readonly outcome: Promise<ExecutionOutcome>;
   private unsubscribeLimiter: (() => void) | undefined;
   private readonly secretValues = new Set<string>();
+  private readonly pendingSteps: (() => void)[] = [];
 
   constructor(private readonly o: ExecutorOptions) {
     this.concurrency = o.concurrency ?? 16;
@@ -342,7 +343,7 @@ export class Executor {
       for (const t of tracked) safePersist(t);
       return;
     }
-    store.transaction(() => {
+    this.whenFlushed(() => {
       for (const t of tracked) safePersist(t);
       const { plugin } = this.inflight.get(spec.id) ?? { plugin: p.resolved.plugin.name };
       this.inflight.delete(spec.id);
@@ -354,7 +355,24 @@ export class Executor {
         this.completed(spec.id);
       } else this.handleFailure(spec, p, failure);
       this.limiter.release(plugin);
-      this.pump();
+    });
+  }
+
+  /**
+   * Runs a completion's bookkeeping in the next batch: completions that arrive in the same
+   * turn of the event loop (parallel operations ending together) share one transaction, and
+   * the tasks they unblock start in it. Nothing of a dependent runs before that commit.
+   */
+  private whenFlushed(step: () => void): void {
+    this.pendingSteps.push(step);
+    if (this.pendingSteps.length > 1) return;
+    setImmediate(() => {
+      const steps = this.pendingSteps.splice(0);
+      if (this.phase === 'force-cancelled' || this.phase === 'done') return;
+      this.o.store.transaction(() => {
+        for (const st of steps) st();
+        this.pump();
+      });
     });
   }
 
