@@ -64,7 +64,9 @@ export function trellisHome(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The per-instance folder for logs and data: `<home>/deployments/<id>/processes/<instance>`. */
 export function instanceStateDir(ctx: OperationContext): string {
-  return path.join(trellisHome(), 'deployments', ctx.deploymentId, 'processes', ctx.instance.id);
+  const deploymentDir =
+    ctx.deploymentDataDir ?? path.join(trellisHome(), 'deployments', ctx.deploymentId);
+  return path.join(deploymentDir, 'processes', ctx.instance.id);
 }
 
 const str = (value: Value | undefined): string =>

@@ -99,6 +99,12 @@ export interface OperationContext {
   blueprintDir: string;
   /** Resolve a resource path relative to the blueprint, refusing paths that escape it. */
   resolveResource(path: string): string;
+  /**
+   * Folder for this deployment's local files (process logs, state): `<Trellis home>/
+   * deployments/<deployment id>`. Optional: plugins fall back to TRELLIS_HOME (or the
+   * per-user default) when the engine does not set it.
+   */
+  deploymentDataDir?: string;
   secrets: SecretsAccess;
   /** Capabilities of another deployment (for get_capability-style wiring in plugins). */
   getCapability(deploymentId: string, name: string): Promise<Value>;

@@ -45,6 +45,8 @@ export interface TestContextOptions extends EntityOptions {
     target: EntityOptions;
   };
   secrets?: Record<string, string>;
+  /** Sets ctx.deploymentDataDir (the engine's per-deployment folder). */
+  deploymentDataDir?: string;
   capabilities?: Record<string, Record<string, Value>>;
 }
 
@@ -126,6 +128,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     node: runsOn.node,
     instance: runsOn.instance,
     ...(relationship ? { relationship } : {}),
+    ...(options.deploymentDataDir ? { deploymentDataDir: options.deploymentDataDir } : {}),
     inputs: options.inputs ?? {},
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     signal: controller.signal,

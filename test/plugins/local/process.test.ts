@@ -99,6 +99,18 @@ describe('trellis.nodes.local.Process', () => {
     );
   });
 
+  it('keeps logs in the deployment folder the engine gives it', async () => {
+    const dataDir = path.join(home, 'elsewhere', 'dep1');
+    const { ctx } = await startApp({}, { instanceId: 'app_dd', deploymentDataDir: dataDir });
+    expect(ctx.instance.runtimeProperties.log_file).toBe(
+      path.join(dataDir, 'processes', 'app_dd', 'process.log'),
+    );
+    const record = JSON.parse(
+      await readFile(path.join(dataDir, 'processes', 'app_dd', 'process.json'), 'utf8'),
+    );
+    expect(record.pid).toBe(ctx.instance.runtimeProperties.pid);
+  });
+
   it('start returns only once a slow process is ready', async () => {
     const { ctx } = await startApp({ env: { READY_DELAY: '700' } });
     expect(await tcpOpen(ctx.instance.runtimeProperties.port as number)).toBe(true);
