@@ -12,16 +12,13 @@
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { ProblemCode, Severity } from './problem';
-import type { Problem, SourceRange } from './problem';
+import { childPath } from './read-path';
+import type { Loc } from './read-path';
+import { fastRead } from './fast-read';
 
-/** Offsets of one element: its key (when it is a map entry) and its value. */
-export interface Loc {
-  /** Key start offset, -1 when the element is not a map entry. */
-  ks: number;
-  ke: number;
-  vs: number;
-  ve: number;
-}
+export { childPath } from './read-path';
+export type { Loc } from './read-path';
+import type { Problem, SourceRange } from './problem';
 
 /** One read file: its plain value and where each path of it is. */
 export interface SourceDoc {
@@ -34,12 +31,6 @@ export interface SourceDoc {
   lineCounter: LineCounter;
   /** True when the YAML had syntax errors (its value is not trustworthy). */
   broken: boolean;
-}
-
-/** Joins a document path: keys with `.`, list indices as `[i]`. */
-export function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return parent === '' ? key : `${parent}.${key}`;
 }
 
 /** Converts an offset span into a 1-based line/column range. */
@@ -120,6 +111,35 @@ const MAX_VISITED = 5_000_000;
 /** Reads one YAML file. Never throws for bad input. */
 export function readSource(file: string, text: string, library: string, reporter: Reporter): SourceDoc {
   const lineCounter = new LineCounter();
+  const fast = fastRead(text);
+  if (fast) {
+    // The fast reader needs the line starts the yaml lexer would have recorded.
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    const source: SourceDoc = { file, library, text, value: fast.value, locs: fast.locs, lineCounter, broken: false };
+    for (const d of fast.duplicates) {
+      reporter.problems.push({
+        code: ProblemCode.duplicateKey,
+        severity: Severity.error,
+        message: `Duplicate key "${d.key}"`,
+        file,
+        range: toRange(source, d.ks, d.ke),
+        path: d.path,
+      });
+    }
+    return source;
+  }
+  return readWithYaml(file, text, library, reporter, lineCounter);
+}
+
+/** The exact path: the yaml package's parser, then one walk over its node tree. */
+export function readWithYaml(
+  file: string,
+  text: string,
+  library: string,
+  reporter: Reporter,
+  lineCounter = new LineCounter(),
+): SourceDoc {
   const doc = parseDocument(text, {
     lineCounter,
     uniqueKeys: false,
