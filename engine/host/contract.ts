@@ -242,7 +242,7 @@ export type HostEvent =
   | (EventBase & { type: 'execution'; status: ExecutionStatus; workflow: string })
   | (EventBase & { type: 'task'; taskId: string; status: TaskStatus; operation?: string; attempt: number })
   | (EventBase & { type: 'instance'; state: string; previousState?: string })
-  | (EventBase & { type: 'log'; taskId?: string; operation?: string })
+  | (EventBase & { type: 'log'; taskId?: string; operation?: string; /** Structured fields the logger was given (e.g. `stream`). */ data?: Record<string, Value> })
   | (EventBase & { type: 'workflow'; workflow: string; result?: Value })
   | (EventBase & { type: 'deployment'; status: DeploymentStatus })
   | (EventBase & { type: 'metric'; samples: MetricSample[] })
@@ -295,6 +295,31 @@ export interface MetricQuery {
   aggregation?: 'avg' | 'min' | 'max' | 'sum' | 'last' | 'rate';
 }
 
+/** `load.generate`: bounded HTTP GET traffic to a deployment's `url` output (127.0.0.1 only),
+ * e.g. to watch a scale policy react. A new call replaces the deployment's running load;
+ * `rps: 0` stops it. */
+export interface LoadParams {
+  deploymentId: string;
+  /** Requests per second, at most 500. */
+  rps: number;
+  /** How long, at most 600. */
+  seconds: number;
+  /** Path appended to the url. @default '/' */
+  path?: string;
+  /** Resolve only when the load has ended (the CLI does); otherwise at once. */
+  wait?: boolean;
+}
+
+export interface LoadResult {
+  url: string;
+  rps: number;
+  seconds: number;
+  /** Filled in when `wait` was set: what was sent and how it went. */
+  sent?: number;
+  ok?: number;
+  failed?: number;
+}
+
 export interface MetricSeries {
   instanceId: string;
   nodeId: string;
@@ -343,6 +368,8 @@ export interface HostMethods {
 
   'metrics.query': { params: MetricQuery; result: MetricSeries[] };
   'metrics.list': { params: { deploymentId: string }; result: { metric: string; nodeIds: string[] }[] };
+
+  'load.generate': { params: LoadParams; result: LoadResult };
 }
 
 export type HostMethod = keyof HostMethods;
@@ -385,6 +412,7 @@ export const hostMethodNames = [
   'events.query',
   'metrics.query',
   'metrics.list',
+  'load.generate',
 ] as const satisfies readonly HostMethod[];
 
 // ---------------------------------------------------------------------------------------

@@ -589,7 +589,6 @@ export class Executor {
       (level: 'debug' | 'info' | 'warn' | 'error') =>
       (message: string, data?: Record<string, Value>): void => {
         if (this.phase === 'force-cancelled') return;
-        const text = data && Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message;
         const event: NewEvent = {
           type: 'log',
           time: nowIso(),
@@ -599,9 +598,10 @@ export class Executor {
           nodeId,
           instanceId,
           taskId: spec.id,
-          message: this.redact(text),
+          message: this.redact(message),
         };
         if (spec.operation !== undefined) event.operation = spec.operation;
+        if (data && Object.keys(data).length) event.data = JSON.parse(this.redact(JSON.stringify(data))) as Record<string, Value>;
         this.o.events.emit(event);
       };
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
