@@ -3,6 +3,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo, type JSX } from 'react';
 import { TypeIcon } from '../ui/TypeIcon';
 import type { TemplateNode } from './flow-graph';
+import { LiveBadge } from '../runner/LiveBadge';
 
 function TemplateNodeView({ data }: NodeProps<TemplateNode>): JSX.Element {
   const shortType = data.type.split('.').pop() ?? data.type;
@@ -24,6 +25,7 @@ function TemplateNodeView({ data }: NodeProps<TemplateNode>): JSX.Element {
           {data.problems.count}
         </span>
       )}
+      <LiveBadge name={data.name} />
       <Handle type="source" position={Position.Right} id="out" />
     </div>
   );
