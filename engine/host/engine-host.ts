@@ -44,6 +44,8 @@ import { createContractValidators, type ContractValidators } from './ws-schemas'
 import { EventBus, type BackPressuredListener, type EventBusOptions } from './event-bus';
 import { ACTIVE_STATUSES, deploymentSummary, executionDetail, executionSummary, instanceSummary, TERMINAL_STATUSES } from './host-summaries';
 import { evaluateRuntime, type RuntimeValueScope } from './runtime-values';
+import { HostMetrics, msOf, type HostMetricsOptions } from './host-metrics';
+import type { MetricsHostPort } from '../metrics';
 
 export interface EngineHostOptions {
   /** The Trellis home folder (database, secrets). */
@@ -65,6 +67,8 @@ export interface EngineHostOptions {
   events?: EventBusOptions;
   /** Recorded on executions this host starts. @default 'user' */
   triggeredBy?: string;
+  /** Metric collection and policies (engine/metrics); `false` turns them off. @default {} */
+  metrics?: HostMetricsOptions | false;
 }
 
 /** An error with a contract code, turned into `{ok: false}` at the boundary. */
@@ -130,6 +134,8 @@ export class EngineHost implements HostClient {
   private watchTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly version = packageVersion();
+  /** Series, collectors, the policy scheduler; undefined with `metrics: false`. */
+  readonly metrics: HostMetrics | undefined;
 
   constructor(readonly options: EngineHostOptions) {
     this.store = openStore({ home: options.home });
@@ -139,6 +145,7 @@ export class EngineHost implements HostClient {
     this.secretStore = options.secretStore ?? new FileSecretStore(options.home);
     this.validators = createContractValidators();
     this.recover();
+    this.metrics = options.metrics === false ? undefined : new HostMetrics(this.store, options.plugins, this.metricsPort(), options.metrics ?? {});
   }
 
   // -------------------------------------------------------------------------------------
@@ -183,6 +190,7 @@ export class EngineHost implements HostClient {
   /** Stops accepting calls; running executions are cancelled (they resume on next start). */
   async close(options: { cancelRunning?: boolean } = {}): Promise<void> {
     if (this.closed) return;
+    await this.metrics?.close();
     if (options.cancelRunning) for (const r of this.running.values()) r.executor?.cancel(false);
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     this.closed = true;
@@ -247,9 +255,63 @@ export class EngineHost implements HostClient {
       return this.store.listInstances(p.deploymentId, p.nodeId).map(instanceSummary);
     },
     'events.query': (p) => this.store.queryEvents(p),
-    'metrics.query': () => fail('unavailable', 'metrics are not available in this engine build yet'),
-    'metrics.list': () => fail('unavailable', 'metrics are not available in this engine build yet'),
+    'metrics.query': (p) => {
+      this.deployment(p.deploymentId);
+      if (!(p.to >= p.from)) fail('invalid-params', 'metrics.query: `to` must not be before `from`');
+      return this.metricsOrFail().query(p);
+    },
+    'metrics.list': (p) => {
+      this.deployment(p.deploymentId);
+      return this.metricsOrFail().list(p.deploymentId);
+    },
+    'load.generate': async (p) => {
+      const d = this.deployment(p.deploymentId);
+      if (d.status !== 'installed') fail('conflict', `deployment "${d.id}" is ${d.status}; install it before sending load`);
+      const { outputs } = await this.outputs(d.id);
+      const url = outputs.url;
+      if (typeof url !== 'string' || !url) fail('conflict', `deployment "${d.id}" has no \`url\` output to send load to`);
+      try {
+        return await this.metricsOrFail().generateLoad(p, url as string);
+      } catch (error) {
+        if (error instanceof RangeError) fail('forbidden', error.message);
+        throw error;
+      }
+    },
   };
+
+  private metricsOrFail(): HostMetrics {
+    return this.metrics ?? fail('unavailable', 'metrics are turned off in this engine host');
+  }
+
+  /** What the metrics scheduler may see and do (engine/metrics/scheduler.ts). */
+  private metricsPort(): MetricsHostPort {
+    return {
+      deployments: () => this.store.listDeployments(),
+      instances: (id) => this.store.listInstances(id),
+      busyWith: (id) => {
+        const e = this.activeExecutions(id)[0] ?? this.store.listExecutions({ deploymentId: id, statuses: ['queued'] })[0];
+        return e ? `${e.workflow} ${e.id}` : undefined;
+      },
+      startWorkflow: (deploymentId, workflow, parameters, triggeredBy) => {
+        try {
+          const r = this.startExecution({ deploymentId, workflow, parameters, whenBusy: 'refuse' }, triggeredBy) as ExecutionSummary;
+          return Promise.resolve({ ok: true, executionId: r.id });
+        } catch (error) {
+          return Promise.resolve({ ok: false, message: error instanceof Error ? error.message : String(error) });
+        }
+      },
+      lastTriggered: (deploymentId, triggeredBy) => {
+        let last: ExecutionRecord | undefined;
+        for (const e of this.store.listExecutions({ deploymentId })) if (e.triggeredBy === triggeredBy && (!last || e.createdAt > last.createdAt)) last = e;
+        if (!last) return undefined;
+        const endedAt = msOf(last.endedAt);
+        return { createdAt: msOf(last.createdAt) ?? 0, ...(endedAt !== undefined ? { endedAt } : {}) };
+      },
+      emit: (event) => {
+        if (!this.closed) this.bus.emit(event);
+      },
+    };
+  }
 
   // -------------------------------------------------------------------------------------
   // Blueprints and deployments
@@ -347,6 +409,7 @@ export class EngineHost implements HostClient {
       for (const q of this.store.listExecutions({ deploymentId: id, statuses: ['queued'] })) this.store.updateExecution(q.id, { status: 'cancelled' });
       this.store.deleteDeployment(id);
     });
+    this.metrics?.forgetDeployment(id);
     this.emitDeployment(id, 'uninstalled', `deployment ${id} deleted${live.length ? ` (forced, ${live.length} live instances left behind)` : ''}`);
     return { deleted: true };
   }
@@ -424,7 +487,7 @@ export class EngineHost implements HostClient {
     }
   }
 
-  private startExecution(p: ParamsOf<'executions.start'>): ResultOf<'executions.start'> {
+  private startExecution(p: ParamsOf<'executions.start'>, triggeredBy?: string): ResultOf<'executions.start'> {
     const d = this.deployment(p.deploymentId);
     const parameters = p.parameters ?? {};
     // Built now even when it will be queued: bad parameters (bounds, unknown ids) are
@@ -455,7 +518,7 @@ export class EngineHost implements HostClient {
         workflow: p.workflow,
         parameters,
         status: busy ? 'queued' : 'pending',
-        triggeredBy: this.options.triggeredBy ?? 'user',
+        triggeredBy: triggeredBy ?? this.options.triggeredBy ?? 'user',
         dryRun: false,
         ...(busy ? {} : { graph, modification: extras }),
         ownerPid: process.pid,
