@@ -26,11 +26,18 @@ type Entity = { kind: 'node'; name: string } | { kind: 'group'; name: string };
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-/** Random 6-character `[a-z0-9]` suffix. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+/** Random 6-character `[a-z0-9]` suffix (random bytes drawn in batches: ids come in bulk). */
 export function randomSuffix(): string {
-  const bytes = randomBytes(6);
+  if (poolAt + 6 > pool.length) {
+    pool = randomBytes(6 * 1024);
+    poolAt = 0;
+  }
   let s = '';
-  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
+  for (let i = 0; i < 6; i++) s += ALPHABET[(pool[poolAt + i] as number) % ALPHABET.length];
+  poolAt += 6;
   return s;
 }
 

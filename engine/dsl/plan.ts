@@ -20,6 +20,7 @@ import { childPath, locateSpan } from './read';
 import type { SourceDoc } from './read';
 import type { ImportedBlueprint } from './imports';
 import type { Model, NodeModel, OpModel } from './templates';
+import { sharedRecords } from './templates';
 import { expandInstances } from './instances';
 import type { ExpandOptions } from './instances';
 
@@ -40,7 +41,25 @@ export function buildPlan(bp: ImportedBlueprint, model: Model, options: ExpandOp
     else if (op.binding.kind === 'script') executor = model.plugins.get('script')?.executor ?? 'host_agent';
     return host === undefined ? 'central_deployment_agent' : executor;
   };
+  // Records shared by every template of a type give one plan record per host/no host.
+  const sharedPlanRecords = new Map<Record<string, OpModel>, { withHost?: [PlanOperations, string[]]; noHost?: [PlanOperations, string[]] }>();
   const operations = (ops: Record<string, OpModel>, host: string | undefined, usedPlugins?: Set<string>): PlanOperations => {
+    if (sharedRecords.has(ops)) {
+      const entry = sharedPlanRecords.get(ops) ?? {};
+      sharedPlanRecords.set(ops, entry);
+      const slot = host === undefined ? 'noHost' : 'withHost';
+      let cached = entry[slot];
+      if (!cached) {
+        const used = new Set<string>();
+        cached = [buildOperations(ops, host, used), [...used]];
+        entry[slot] = cached;
+      }
+      for (const p of cached[1]) usedPlugins?.add(p);
+      return cached[0];
+    }
+    return buildOperations(ops, host, usedPlugins);
+  };
+  const buildOperations = (ops: Record<string, OpModel>, host: string | undefined, usedPlugins?: Set<string>): PlanOperations => {
     const out: PlanOperations = {};
     for (const [k, op] of Object.entries(ops)) {
       const executor = executorOf(op, host);

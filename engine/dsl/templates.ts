@@ -217,6 +217,8 @@ export interface BindContext {
   mainDir: string;
   /** Shared bound operations, per type operation (see OpModel.shared). */
   shared?: Map<OpDef, OpModel>;
+  /** Shared bound records, per type interfaces object, for templates that override nothing. */
+  records?: Map<Interfaces, Record<string, OpModel>>;
 }
 
 export interface TemplateOptions {
@@ -255,7 +257,7 @@ export function buildModel(
 
   readPlugins(bp, model, reporter);
   const pluginNames = new Set<string>([...model.plugins.keys(), ...options.knownPlugins]);
-  const bindCtx: BindContext = { plugins: pluginNames, mainDir: dirname(bp.main.file), shared: new Map() };
+  const bindCtx: BindContext = { plugins: pluginNames, mainDir: dirname(bp.main.file), shared: new Map(), records: new Map() };
   readInputs(bp, model, registry, reporter, options);
   for (const def of bp.sections.node_templates.values()) {
     const node = readNode(def, registry, reporter, bindCtx);
@@ -541,30 +543,51 @@ function bindInterfaces(
   bind: BindContext,
   reporter: Reporter,
 ): Record<string, OpModel> {
+  const noOverrides = isEmpty(own);
+  // Most templates override nothing: they all share the type's bound record.
+  if (noOverrides) {
+    const cached = bind.records?.get(typeIfaces);
+    if (cached) return cached;
+  }
   const out: Record<string, OpModel> = {};
+  let allShared = true;
   const add = (iface: string, name: string, op: OpDef, report: boolean): void => {
+    allShared = false;
     out[`${iface}.${name}`] = { ...op, interface: iface, name, binding: bindImplementation(op, bind, report ? reporter : undefined) };
   };
-  for (const [iface, ops] of Object.entries(typeIfaces)) {
+  for (const iface in typeIfaces) {
+    const ops = typeIfaces[iface] as Record<string, OpDef>;
     const overridden = own[iface];
-    for (const [name, op] of Object.entries(ops)) {
+    for (const name in ops) {
       if (overridden?.[name]) continue;
+      const op = ops[name] as OpDef;
       // Type operations are reported once, against the type, only for blueprint types.
       const cache = bind.shared;
-      if (cache && !containsFunction([op.inputs, op.maxRetries, op.retryInterval, op.timeout])) {
-        let shared = cache.get(op);
-        if (!shared) {
-          shared = { ...op, interface: iface, name, binding: bindImplementation(op, bind), shared: true };
-          cache.set(op, shared);
-        }
-        out[`${iface}.${name}`] = shared;
-      } else add(iface, name, op, false);
+      let shared = cache?.get(op);
+      if (!shared && cache && !containsFunction([op.inputs, op.maxRetries, op.retryInterval, op.timeout])) {
+        shared = { ...op, interface: iface, name, binding: bindImplementation(op, bind), shared: true };
+        cache.set(op, shared);
+      }
+      if (shared) out[`${iface}.${name}`] = shared;
+      else add(iface, name, op, false);
     }
   }
   for (const [iface, ops] of Object.entries(own)) {
     for (const [name, op] of Object.entries(ops)) add(iface, name, mergeOperation(typeIfaces[iface]?.[name], op), true);
   }
+  if (noOverrides && allShared && bind.records) {
+    bind.records.set(typeIfaces, out);
+    sharedRecords.add(out);
+  }
   return out;
+}
+
+/** Operation records shared by every template of a type that overrides nothing. */
+export const sharedRecords = new WeakSet<Record<string, OpModel>>();
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /**

@@ -532,15 +532,8 @@ export class TypeRegistry {
     let out: unknown = value;
     let wrongType = false;
     if (type !== undefined) {
-      const bad = (expected: string): void => {
-        wrongType = true;
-        this.reporter.error(
-          ProblemCode.wrongValueType,
-          `Expected ${expected} but got ${describe(value)}`,
-          doc,
-          path,
-        );
-      };
+      // No closure here: this runs for every property of every node.
+      let expected: string | undefined;
       switch (type) {
         case 'string':
         case 'textarea':
@@ -550,26 +543,26 @@ export class TypeRegistry {
         case 'node_instance':
         case 'operation_name':
         case 'node_type':
-          if (typeof value === 'object') bad(`a ${type}`);
+          if (typeof value === 'object') expected = `a ${type}`;
           break;
         case 'integer':
-          if (typeof value !== 'number' || !Number.isInteger(value)) bad('an integer');
+          if (typeof value !== 'number' || !Number.isInteger(value)) expected = 'an integer';
           break;
         case 'float':
-          if (typeof value !== 'number') bad('a number');
+          if (typeof value !== 'number') expected = 'a number';
           break;
         case 'boolean':
-          if (typeof value !== 'boolean') bad('a boolean');
+          if (typeof value !== 'boolean') expected = 'a boolean';
           break;
         case 'list':
-          if (!Array.isArray(value)) bad('a list');
+          if (!Array.isArray(value)) expected = 'a list';
           else if (schema.itemType) {
             const itemSchema: PropertySchema = { type: schema.itemType, required: false };
             out = value.map((v, i) => this.checkValue(v, itemSchema, doc, childPath(path, i), ctx));
           }
           break;
         case 'dict':
-          if (!isRecord(value)) bad('a dict');
+          if (!isRecord(value)) expected = 'a dict';
           else if (schema.itemType) {
             const itemSchema: PropertySchema = { type: schema.itemType, required: false };
             out = Object.fromEntries(
@@ -578,14 +571,14 @@ export class TypeRegistry {
           }
           break;
         case 'regex':
-          if (typeof value !== 'string') bad('a regular expression string');
+          if (typeof value !== 'string') expected = 'a regular expression string';
           else if (!isValidRegex(value)) {
             this.reporter.error(ProblemCode.wrongValueType, `Not a valid regular expression: ${value}`, doc, path);
           }
           break;
         case 'node_id':
         case 'node_template':
-          if (typeof value !== 'string') bad('a node template name');
+          if (typeof value !== 'string') expected = 'a node template name';
           else if (ctx.nodeNames && !ctx.nodeNames.has(value)) {
             this.reporter.error(
               ProblemCode.wrongValueType,
@@ -597,7 +590,7 @@ export class TypeRegistry {
           break;
         case 'scaling_group':
         case 'group_id':
-          if (typeof value !== 'string') bad('a group name');
+          if (typeof value !== 'string') expected = 'a group name';
           else if (ctx.groupNames && !ctx.groupNames.has(value)) {
             this.reporter.error(ProblemCode.wrongValueType, `"${value}" is not a group of this blueprint`, doc, path);
           }
@@ -608,6 +601,10 @@ export class TypeRegistry {
           const dt = this.dataType(type);
           if (dt) out = this.checkDataTypeValue(value, dt, doc, path, ctx);
         }
+      }
+      if (expected !== undefined) {
+        wrongType = true;
+        this.reporter.error(ProblemCode.wrongValueType, `Expected ${expected} but got ${describe(value)}`, doc, path);
       }
     }
     // A value of the wrong type would only repeat the complaint as constraint violations.
