@@ -84,6 +84,16 @@ export const methodParamSchemas: Record<HostMethod, Schema> = {
     ['deploymentId', 'metric', 'from', 'to'],
   ),
   'metrics.list': obj({ deploymentId: str }, ['deploymentId']),
+  'load.generate': obj(
+    {
+      deploymentId: str,
+      rps: { type: 'number', minimum: 0, maximum: 500 },
+      seconds: { type: 'number', minimum: 0, maximum: 600 },
+      path: { type: 'string', pattern: '^/', maxLength: 1024 },
+      wait: bool,
+    },
+    ['deploymentId', 'rps', 'seconds'],
+  ),
 };
 
 /** The envelope of a request arriving over a wire (WebSocket or MessagePort). */

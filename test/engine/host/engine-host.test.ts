@@ -124,7 +124,9 @@ describe('engine host', () => {
     expect(resume.message).toMatch(/finished/);
     expect(err(await h.host.call('deployments.delete', { deploymentId: 'dep' })).message).toMatch(/uninstall it first/);
     expect(ok(await h.host.call('executions.list', { deploymentId: 'dep' }))).toHaveLength(1);
-    expect(err(await h.host.call('metrics.list', { deploymentId: 'dep' })).code).toBe('unavailable');
+    // Metrics exist now (engine/metrics): an unknown deployment is not-found, a new one has none.
+    expect(err(await h.host.call('metrics.list', { deploymentId: 'nope' })).code).toBe('not-found');
+    expect(ok(await h.host.call('metrics.list', { deploymentId: 'dep' }))).toEqual([]);
   });
 
   it('cancels an execution when another process asks through the database', async () => {
