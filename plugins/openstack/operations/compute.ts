@@ -79,10 +79,16 @@ export async function waitActive(ctx: OperationContext, port: OpenStackPort, id:
 
 async function waitGone(ctx: OperationContext, port: OpenStackPort, id: string): Promise<void> {
   const log = progressLogger(ctx, `server ${id} deleting`);
+  // Nova shows status DELETED for a moment before the server disappears (404); wait for the
+  // 404 so a listing right after the operation is exact, but accept a lingering DELETED.
+  let deletedSince: number | undefined;
   await pollUntil<Server>({
     what: `server ${id} deleted`,
     read: () => port.getServer(id),
-    done: (v) => v === undefined || v.status === 'DELETED',
+    done: (v) => {
+      if (v?.status === 'DELETED') deletedSince ??= Date.now();
+      return v === undefined || (deletedSince !== undefined && Date.now() - deletedSince > 60_000);
+    },
     failed: (v) => (v?.status === 'ERROR' && v.fault ? `server ${id} failed to delete: ${v.fault.message}` : undefined),
     progress: (v, ms) => log(v?.status, ms),
     signal: ctx.signal,
