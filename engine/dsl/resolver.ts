@@ -41,7 +41,11 @@ export interface ImportResolverOptions {
  * `http://www.getcloudify.org/spec/cloudify/4.5/types.yaml`,
  * `https://cloudify.co/spec/cloudify/6.4.0/types.yaml`.
  */
-const CORE_URL = /^https?:\/\/(www\.)?(getcloudify\.org|cloudify\.co)\/spec\/cloudify\/[^/]+\/types\.yaml$/i;
+const CORE_URL =
+  /^https?:\/\/(www\.)?(getcloudify\.org|getcloudify\.org\.s3\.amazonaws\.com|cloudify\.co)\/spec\/cloudify\/[^/]+\/types\.yaml$/i;
+/** The core types file in the manager's repository, which some blueprints import directly. */
+const CORE_REPO_URL =
+  /^https?:\/\/raw\.githubusercontent\.com\/cloudify-cosmo\/cloudify-manager\/[^/]+\/resources\/rest-service\/cloudify\/types\/types\.yaml$/i;
 const CORE_PATHS = new Set(['cloudify/types/types.yaml', 'cloudify/types/types.yml']);
 
 /** Builds the resolver for the core types and the given plugin libraries. */
@@ -62,7 +66,7 @@ export function createImportResolver(options: ImportResolverOptions): ImportReso
   return {
     resolve(importString: string): ResolvedImport | undefined {
       const s = importString.trim();
-      if (CORE_PATHS.has(s) || CORE_URL.test(s)) return core;
+      if (CORE_PATHS.has(s) || CORE_URL.test(s) || CORE_REPO_URL.test(s)) return core;
       if (s.startsWith('plugin:')) {
         // `plugin:cloudify-openstack-plugin?version= >=3.0` — the version is not ours to pick.
         const name = s.slice('plugin:'.length).split('?')[0]?.trim() ?? '';

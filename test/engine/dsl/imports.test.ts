@@ -50,3 +50,26 @@ describe('imports phase', () => {
     expect(r.plan!.plugins.demo).toMatchObject({ packageName: 'trellis-demo-plugin', executor: 'central_deployment_agent' });
   });
 });
+
+describe('compile from disk', () => {
+  it('reads the main file and its relative imports from the file system by default', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { compile } = await import('../../../engine/dsl/index');
+    const { createImportResolver } = await import('../../../engine/dsl/resolver');
+    const { coreTypesFile } = await import('../../../engine/dsl/core/index');
+    const dir = mkdtempSync(join(tmpdir(), 'trellis-dsl-'));
+    try {
+      mkdirSync(join(dir, 'types'));
+      writeFileSync(join(dir, 'types', 'mine.yaml'), 'node_types:\n  my.Vm:\n    derived_from: cloudify.nodes.Compute\n');
+      writeFileSync(join(dir, 'blueprint.yaml'), `${HEAD}  - types/mine.yaml\nnode_templates:\n  vm:\n    type: my.Vm\n`);
+      const r = compile({ file: join(dir, 'blueprint.yaml'), resolver: createImportResolver({ coreTypesFile, libraries: [] }), inputs: {} });
+      expect(r.problems).toEqual([]);
+      expect(r.plan!.files).toEqual([join(dir, 'blueprint.yaml'), coreTypesFile, join(dir, 'types', 'mine.yaml')]);
+      expect(r.plan!.nodes[0]!.typeHierarchy.slice(0, 2)).toEqual(['my.Vm', 'cloudify.nodes.Compute']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

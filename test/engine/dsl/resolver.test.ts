@@ -10,6 +10,8 @@ describe('import resolver', () => {
     'http://www.getcloudify.org/spec/cloudify/4.5/types.yaml',
     'https://cloudify.co/spec/cloudify/6.4.0/types.yaml',
     'http://cloudify.co/spec/cloudify/5.0.5/types.yaml',
+    'http://getcloudify.org.s3.amazonaws.com/spec/cloudify/3.3.1/types.yaml',
+    'https://raw.githubusercontent.com/cloudify-cosmo/cloudify-manager/4.6/resources/rest-service/cloudify/types/types.yaml',
   ])('maps the core types import %s to the shipped core library', (s) => {
     expect(resolver.resolve(s, '/bp/blueprint.yaml')).toEqual({ file: CORE_FILE, library: 'core' });
   });
@@ -28,6 +30,8 @@ describe('import resolver', () => {
 
   it('resolves nothing else, and lists the plugins it knows', () => {
     expect(resolver.resolve('https://example.org/other.yaml', '/x')).toBeUndefined();
+    expect(resolver.resolve('http://www.getcloudify.org/spec/openstack-plugin/1.4/plugin.yaml', '/x')).toBeUndefined();
+    expect(resolver.resolve('https://cloudify.co/spec/cloudify/6.4.0/other.yaml', '/x')).toBeUndefined();
     expect(resolver.resolve('plugin:nope', '/x')).toBeUndefined();
     expect(resolver.resolve('types/local.yaml', '/x')).toBeUndefined();
     expect(resolver.knownPlugins()).toEqual(['demo']);
