@@ -416,6 +416,13 @@ export class Executor {
         if (plan && target && targetNode) relationships.push({ plan, target: { node: targetNode, instance: target } });
       }
     }
+    let host: Parameters<typeof buildOperationContext>[0]['host'];
+    const hostId = self.record.hostId;
+    if (hostId !== undefined) {
+      const hostRecord = hostId === self.record.id ? self.record : store.getInstance(execution.deploymentId, hostId);
+      const hostNode = hostRecord && this.nodes.get(hostRecord.node);
+      if (hostRecord && hostNode) host = { node: hostNode, instance: hostRecord };
+    }
     let inputs: Record<string, Value> = { ...p.op.inputs, ...(spec.inputs ?? {}), ...p.resolved.extraInputs };
     if (this.o.evaluate && Object.keys(inputs).length) {
       const scope = { deploymentId: execution.deploymentId, selfId: self.record.id } as Parameters<RuntimeEvaluator>[1];
@@ -449,6 +456,8 @@ export class Executor {
       self,
       ...(relationship ? { relationship } : {}),
       ...(relationships ? { relationships } : {}),
+      ...(host ? { host } : {}),
+      executor: p.op.executor,
       inputs,
       logger: this.logger(spec, self.record.id, selfNode.name),
       signal,

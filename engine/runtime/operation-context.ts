@@ -95,6 +95,9 @@ export interface ContextInput {
   };
   /** Node operations: outgoing relationship instances with read-only target views. */
   relationships?: { plan: PlanRelationship; target: { node: PlanNode; instance: InstanceRecord } }[];
+  /** The Compute instance the operation runs on (read-only unless it is `self`). */
+  host?: { node: PlanNode; instance: InstanceRecord };
+  executor?: 'central_deployment_agent' | 'host_agent';
   inputs: Record<string, Value>;
   logger: OperationLogger;
   signal: AbortSignal;
@@ -129,6 +132,13 @@ export function buildOperationContext(input: ContextInput): OperationContext {
       target: { node: nodeView(r.target.node), instance: readOnlyView(r.target.instance) },
     }));
   }
+  if (input.host) {
+    const h = input.host;
+    // The operation's own instance (a Compute's own script) keeps its live, writable view.
+    const instance = h.instance.id === input.self.record.id ? input.self.view : readOnlyView(h.instance);
+    ctx.host = { node: nodeView(h.node), instance };
+  }
+  if (input.executor) ctx.executor = input.executor;
   if (input.relationship) {
     const r = input.relationship;
     ctx.relationship = {

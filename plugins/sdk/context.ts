@@ -90,6 +90,18 @@ export interface OperationContext {
    * properties are read-only here.
    */
   relationships?: readonly { type: string; typeHierarchy: readonly string[]; target: EntityView }[];
+  /**
+   * The Compute instance the operation runs on (optional, filled by runtimes that can): the
+   * host of the instance whose operation this is (itself for a Compute). Its runtime
+   * properties are read-only here, except when the host is the operation's own instance.
+   * Transports read its `ip` and `agent_config` to reach it (plugins/script over SSH).
+   */
+  host?: EntityView;
+  /**
+   * Where the operation asked to run (optional): `host_agent` on its host (scripts run there
+   * over SSH), `central_deployment_agent` in Trellis itself.
+   */
+  executor?: 'central_deployment_agent' | 'host_agent';
   /** Operation inputs with run-time functions already evaluated. */
   inputs: Record<string, Value>;
   logger: OperationLogger;
