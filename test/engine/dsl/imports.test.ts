@@ -1,4 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../../engine/dsl/index';
+import { createImportResolver } from '../../../engine/dsl/resolver';
+import { coreTypesFile } from '../../../engine/dsl/core/index';
 import { HEAD, MAIN, compileText, located } from './dsl-test-kit';
 
 describe('imports phase', () => {
@@ -52,13 +58,7 @@ describe('imports phase', () => {
 });
 
 describe('compile from disk', () => {
-  it('reads the main file and its relative imports from the file system by default', async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const { compile } = await import('../../../engine/dsl/index');
-    const { createImportResolver } = await import('../../../engine/dsl/resolver');
-    const { coreTypesFile } = await import('../../../engine/dsl/core/index');
+  it('reads the main file and its relative imports from the file system by default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trellis-dsl-'));
     try {
       mkdirSync(join(dir, 'types'));
