@@ -176,7 +176,7 @@ export class EngineHost implements HostClient {
   /** Resolves when the execution has ended (whichever engine process runs it). */
   async waitForExecution(executionId: string): Promise<ExecutionSummary> {
     for (;;) {
-      const rec = this.store.getExecution(executionId);
+      const rec = this.store.getExecution(executionId, { withGraph: false });
       if (!rec) fail('not-found', `no execution ${executionId}`);
       if ((TERMINAL_STATUSES as readonly string[]).includes(rec!.status)) return executionSummary(this.store, rec!);
       const local = this.running.get(executionId);
@@ -247,7 +247,7 @@ export class EngineHost implements HostClient {
     },
     'executions.start': (p) => this.startExecution(p),
     'executions.list': (p) => this.store.listExecutions(p.deploymentId !== undefined ? { deploymentId: p.deploymentId } : {}).map((e) => executionSummary(this.store, e)),
-    'executions.get': (p) => executionDetail(this.store, this.execution(p.executionId)),
+    'executions.get': (p) => executionDetail(this.store, this.execution(p.executionId, true)),
     'executions.cancel': (p) => this.cancelExecution(p.executionId, p.force ?? false),
     'executions.resume': (p) => this.resumeExecution(p.executionId),
     'instances.list': (p) => {
@@ -358,8 +358,8 @@ export class EngineHost implements HostClient {
     return this.store.getDeployment(id) ?? fail('not-found', `no deployment "${id}"`);
   }
 
-  private execution(id: string): ExecutionRecord {
-    return this.store.getExecution(id) ?? fail('not-found', `no execution "${id}"`);
+  private execution(id: string, withGraph = false): ExecutionRecord {
+    return this.store.getExecution(id, { withGraph }) ?? fail('not-found', `no execution "${id}"`);
   }
 
   private createDeployment(blueprintFile: string, id: string, inputs: Record<string, Value>): ResultOf<'deployments.create'> {
@@ -538,7 +538,7 @@ export class EngineHost implements HostClient {
       .catch((error: unknown) => {
         const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
         try {
-          const rec = this.store.getExecution(id);
+          const rec = this.store.getExecution(id, { withGraph: false });
           this.store.updateExecution(id, { status: 'failed', error: message, endedAt: now() });
           if (rec) this.emitExecution(id, rec.deploymentId, rec.workflow, 'failed', message);
         } catch {
@@ -549,7 +549,7 @@ export class EngineHost implements HostClient {
         this.running.delete(id);
         for (const f of this.finished.get(id) ?? []) f();
         this.finished.delete(id);
-        const rec = this.closed ? undefined : this.store.getExecution(id);
+        const rec = this.closed ? undefined : this.store.getExecution(id, { withGraph: false });
         if (rec) this.pumpQueue(rec.deploymentId);
       });
     this.watch();
@@ -557,7 +557,7 @@ export class EngineHost implements HostClient {
 
   private async runExecution(id: string, resume: boolean, entry: RunningExecution): Promise<void> {
     const { store } = this;
-    const rec = this.execution(id);
+    const rec = this.execution(id, true);
     const d = this.deployment(rec.deploymentId);
     const graph = rec.graph as TaskGraph;
     const extras = (rec.modification ?? {}) as ExecutionExtras;
@@ -645,7 +645,7 @@ export class EngineHost implements HostClient {
   }
 
   private resumeExecution(id: string): ExecutionSummary {
-    const rec = this.execution(id);
+    const rec = this.execution(id, true);
     if (rec.status !== 'failed' && rec.status !== 'cancelled')
       fail('conflict', `execution ${id} is ${rec.status === 'terminated' ? 'finished (terminated)' : rec.status}; only failed or cancelled executions can be resumed`);
     if (rec.dryRun || !rec.graph) fail('conflict', `execution ${id} never started running; start the workflow again instead`);
@@ -691,7 +691,7 @@ export class EngineHost implements HostClient {
     this.watchTimer = setInterval(() => {
       if (this.closed) return;
       for (const [id, r] of this.running) {
-        const status = this.store.getExecution(id)?.status;
+        const status = this.store.executionStatus(id);
         if (status === 'force_cancelling' && r.cancel !== 'force') {
           r.cancel = 'force';
           r.executor?.cancel(true);

@@ -534,9 +534,20 @@ export class Store {
     return { ...e, createdAt, interrupted: false, taskTotal };
   }
 
-  getExecution(id: string): ExecutionRecord | undefined {
-    const row = this.stmt('SELECT * FROM executions WHERE id = ?').get(id) as ExecutionRow | undefined;
+  /** An execution; `withGraph: false` skips parsing the (possibly large) graph JSON. */
+  getExecution(id: string, options: { withGraph?: boolean } = {}): ExecutionRecord | undefined {
+    const sql =
+      options.withGraph === false
+        ? `SELECT id, deployment_id, workflow, parameters, status, created_at, started_at, ended_at, error, triggered_by,
+             dry_run, NULL AS graph, modification, owner_pid, interrupted, task_total FROM executions WHERE id = ?`
+        : 'SELECT * FROM executions WHERE id = ?';
+    const row = this.stmt(sql).get(id) as ExecutionRow | undefined;
     return row ? toExecution(row) : undefined;
+  }
+
+  /** Just the status of an execution (cheap: polled while executions run). */
+  executionStatus(id: string): ExecutionStatus | undefined {
+    return this.stmt('SELECT status FROM executions WHERE id = ?').pluck().get(id) as ExecutionStatus | undefined;
   }
 
   /** Executions, newest last; without graphs (they can be large). */
