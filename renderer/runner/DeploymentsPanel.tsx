@@ -7,6 +7,9 @@ import { progressOf } from './timeline';
 
 const busyStatuses = new Set(['installing', 'uninstalling']);
 
+/** `local-microservices/blueprint.yaml` for a blueprint file path. */
+const blueprintName = (file: string): string => file.split(/[\\/]/).slice(-2).join('/');
+
 function Progress({ d }: { d: DeploymentSummary }): JSX.Element | null {
   const exec = useRunnerStore((s) => (d.activeExecutionId ? s.executions.find((e) => e.id === d.activeExecutionId) : undefined));
   if (!d.activeExecutionId && !busyStatuses.has(d.status)) return null;
@@ -22,7 +25,7 @@ function ValueTable({ values, testId }: { values: Record<string, Value>; testId:
   const entries = Object.entries(values);
   if (entries.length === 0) return <div className="muted small">none</div>;
   return (
-    <table className="rprops" data-testid={testId}>
+    <table className="rprops stacked" data-testid={testId}>
       <tbody>
         {entries.map(([k, v]) => (
           <tr key={k}>
@@ -82,7 +85,7 @@ export function DeploymentsPanel(): JSX.Element {
                 </span>
               </span>
               <span className="rdep-row muted small">
-                <span>{d.blueprintId}</span>
+                <span title={d.blueprintFile}>{blueprintName(d.blueprintFile)}</span>
                 <span>{instances} instances</span>
               </span>
               <Progress d={d} />

@@ -15,7 +15,16 @@ import { formatEvent, type EventStreamFilter } from './event-log';
 const rowHeight = 22;
 const levels: EventLevel[] = ['debug', 'info', 'warn', 'error'];
 
-function EventRow({ e }: { e: HostEvent }): JSX.Element {
+function EventRow({ e, compact }: { e: HostEvent; compact?: boolean }): JSX.Element {
+  if (compact)
+    return (
+      <>
+        <span className="ev-time">{e.time.slice(11, 19)}</span>
+        <span className="ev-msg" title={e.message}>
+          {e.message}
+        </span>
+      </>
+    );
   return (
     <>
       <span className="ev-time">{e.time.slice(11, 23)}</span>
@@ -53,14 +62,14 @@ export function EventList({ filter, compact, testId }: { filter: EventStreamFilt
   };
 
   return (
-    <div className="ev-scroll" ref={scroller} onScroll={onScroll} data-testid={testId} data-count={count}>
+    <div className={`ev-scroll${compact ? ' compact' : ''}`} ref={scroller} onScroll={onScroll} data-testid={testId} data-count={count}>
       {count === 0 && <div className="rempty small">No events{Object.keys(filter).length ? ' match the filter' : ' yet'}.</div>}
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((row) => {
           const e = log.at(matches[row.index] ?? -1);
           return (
             <div key={row.key} className={`ev-row lv-${e?.level ?? 'info'}`} style={{ transform: `translateY(${row.start}px)`, height: rowHeight }}>
-              {e && <EventRow e={e} />}
+              {e && <EventRow e={e} {...(compact ? { compact } : {})} />}
             </div>
           );
         })}
@@ -144,7 +153,7 @@ export function EventStream(): JSX.Element {
         </span>
         <input aria-label="Search events" type="search" placeholder="Search messages" value={filter.text ?? ''} onChange={(e) => set({ text: e.target.value })} className="ev-search" data-testid="event-search" />
         <span className="spacer" />
-        <span className="muted small" data-testid="events-received">
+        <span className="muted small" data-testid="events-received" data-value={received}>
           {received.toLocaleString()} received
         </span>
         <label className="rcheck" title="Keep the newest event in view">

@@ -23,7 +23,7 @@ export function WorkflowBar(): JSX.Element | null {
   return (
     <div className="rbar" data-testid="workflow-bar">
       <span className="rbar-title">{d.id}</span>
-      <button className="primary" onClick={() => void runWorkflow('install')} disabled={!engineReady} data-testid="install">
+      <button className={installed ? '' : 'primary'} onClick={() => void runWorkflow('install')} disabled={!engineReady} data-testid="install">
         Install
       </button>
       <button
