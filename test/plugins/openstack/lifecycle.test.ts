@@ -131,3 +131,63 @@ describe.skipIf(!peer).each(['admin', 'member'] as const)('OpenStack node types 
     for (const e of d.entities.values()) expect(e.instance.runtimeProperties.id).toBeUndefined();
   }, 180_000);
 });
+
+describe.skipIf(!peer)('legacy cloudify.openstack.nodes.* types (older blueprints) as member', () => {
+  const d = new Deployment();
+  const tag = `trl-legacy-${Date.now().toString(36)}`;
+  const order = ['net', 'router', 'subnet', 'sg', 'kp', 'fip', 'vm'];
+  let port: OpenStackPort;
+
+  beforeAll(() => {
+    const m = peer!.member;
+    // the legacy openstack_config spelling: tenant_name, region
+    const openstack_config = { auth_url: peer!.auth_url, username: m.username, password: m.password, tenant_name: m.project_name, region: peer!.region_name };
+    port = new OpenStackPort(resolveCloudConfig(clientConfig(peer!, 'member'), {}));
+    const rel = (type: string, target: string) => ({ type, target });
+    d.add('net', 'cloudify.openstack.nodes.Network', { openstack_config, resource_id: `${tag}-net` });
+    d.add('router', 'cloudify.openstack.nodes.Router', { openstack_config, resource_id: `${tag}-router`, external_network: peer!.external_network });
+    d.add('subnet', 'cloudify.openstack.nodes.Subnet', { openstack_config, resource_id: `${tag}-subnet`, subnet: { cidr: '10.21.0.0/24', ip_version: 4 } }, [
+      rel('cloudify.relationships.contained_in', 'net'),
+      rel('cloudify.openstack.subnet_connected_to_router', 'router'),
+    ]);
+    d.add('sg', 'cloudify.openstack.nodes.SecurityGroup', { openstack_config, resource_id: `${tag}-sg`, description: 'legacy', rules: [{ port: 22, remote_ip_prefix: '0.0.0.0/0', protocol: 'tcp' }] });
+    d.add('kp', 'cloudify.openstack.nodes.KeyPair', { openstack_config, resource_id: `${tag}-kp`, private_key_path: '~/.ssh/legacy.pem' });
+    d.add('fip', 'cloudify.openstack.nodes.FloatingIP', { openstack_config, floatingip: { floating_network_name: peer!.external_network } });
+    d.add('vm', 'cloudify.openstack.nodes.Server', { openstack_config, resource_id: `${tag}-vm`, image: peer!.image, flavor: peer!.flavor, management_network_name: `${tag}-net`, server: { meta: { legacy: 'yes' } } }, [
+      rel('cloudify.openstack.server_connected_to_keypair', 'kp'),
+      rel('cloudify.openstack.server_connected_to_security_group', 'sg'),
+      rel('cloudify.openstack.server_connected_to_floating_ip', 'fip'),
+    ]);
+  });
+
+  afterAll(async () => {
+    await d.uninstall(...order).catch((e: unknown) => console.warn('cleanup:', e));
+  }, 180_000);
+
+  it('installs with the legacy property names and relationship types, then uninstalls cleanly', async () => {
+    await d.install(...order);
+    const id = (n: string) => str(d.get(n).instance.runtimeProperties.id);
+    expect((await port.getNeutron(NeutronKind.network, id('net')))!.name).toBe(`${tag}-net`);
+    const routerPorts = await port.listNeutron(NeutronKind.port, { device_id: id('router') });
+    expect(routerPorts.some((p) => (p.fixed_ips as { subnet_id: string }[]).some((f) => f.subnet_id === id('subnet')))).toBe(true);
+    const rules = await port.listNeutron(NeutronKind.securityGroupRule, { security_group_id: id('sg'), direction: 'ingress' });
+    expect(rules.map((r) => `${String(r.protocol)}/${String(r.port_range_min)}-${String(r.port_range_max)}`)).toEqual(['tcp/22-22']);
+    expect(d.logs.some((l) => l.level === 'warn' && l.message.includes('private_key_path is not written'))).toBe(true);
+    const server = await port.getServer(id('vm'));
+    expect(server).toMatchObject({ status: 'ACTIVE', name: `${tag}-vm`, key_name: `${tag}-kp` });
+    expect(server!.metadata?.legacy).toBe('yes');
+    expect(Object.keys(server!.addresses)).toContain(`${tag}-net`);
+    const fip = await port.getNeutron(NeutronKind.floatingIp, id('fip'));
+    expect(d.get('vm').instance.runtimeProperties.public_ip_address).toBe(fip!.floating_ip_address);
+    expect(d.get('vm').instance.runtimeProperties.external_id).toBe(id('vm')); // the legacy runtime property name
+
+    const ids = order.map((n) => [n, id(n)] as const);
+    await d.uninstall(...order);
+    expect(await port.getServer(ids[6]![1])).toBeUndefined();
+    expect(await port.getKeypair(`${tag}-kp`)).toBeUndefined();
+    for (const [n, rid] of ids.filter(([n]) => n !== 'vm' && n !== 'kp')) {
+      const kind = { net: NeutronKind.network, router: NeutronKind.router, subnet: NeutronKind.subnet, sg: NeutronKind.securityGroup, fip: NeutronKind.floatingIp }[n]!;
+      expect(await port.getNeutron(kind, rid), n).toBeUndefined();
+    }
+  }, 240_000);
+});
