@@ -429,9 +429,10 @@ export interface InstanceRemoval {
 }
 
 /**
- * Chooses `count` instances of a node (per parent instance) or `count` instances of a
- * scaling group to remove — the given ids first, else the most recently listed ones — with
- * everything contained in them.
+ * Chooses `count` instances of a node or scaling group per instance of its parent (the
+ * mirror of createInstancesFor) to remove — the preferred ids first (an instance id selects
+ * its group instance), else the most recently listed ones — with everything contained in
+ * them.
  */
 export function removeInstancesFor(
   plan: Plan,
@@ -448,22 +449,30 @@ export function removeInstancesFor(
     for (const c of ordered.slice(0, count)) chosen.add(c);
   };
   if (tree.isGroup(target)) {
-    const groupIds: string[] = [];
-    const byGroupId = new Map<string, string[]>();
+    // Group instances, per instance of the group's parent (as createInstancesFor adds them).
+    const parent = tree.parent({ kind: 'group', name: target });
+    const targeting = new Targeting(tree, existing);
+    const byContext = new Map<string, string[]>();
+    const members = new Map<string, string[]>();
     for (const inst of existing) {
       const g = inst.scalingGroups.find((x) => x.name === target);
       if (!g) continue;
-      if (!byGroupId.has(g.id)) {
-        byGroupId.set(g.id, []);
-        groupIds.push(g.id);
+      let list = members.get(g.id);
+      if (!list) {
+        list = [];
+        members.set(g.id, list);
+        const k = parent ? (targeting.ancestorKey(inst, parent) ?? '') : '';
+        const ids = byContext.get(k) ?? [];
+        ids.push(g.id);
+        byContext.set(k, ids);
       }
-      byGroupId.get(g.id)?.push(inst.id);
+      list.push(inst.id);
+      if (prefer.has(inst.id)) prefer.add(g.id);
     }
-    // Group instances are chosen per parent context as a whole list (a preferred instance id
-    // selects its group instance).
-    const preferredGroups = new Set(existing.filter((i) => prefer.has(i.id)).flatMap((i) => i.scalingGroups.filter((g) => g.name === target).map((g) => g.id)));
-    const ordered = [...groupIds.filter((g) => preferredGroups.has(g) || prefer.has(g)), ...groupIds.filter((g) => !preferredGroups.has(g) && !prefer.has(g)).reverse()];
-    for (const g of ordered.slice(0, count)) for (const id of byGroupId.get(g) ?? []) chosen.add(id);
+    for (const groupIds of byContext.values()) {
+      const ordered = [...groupIds.filter((g) => prefer.has(g)), ...groupIds.filter((g) => !prefer.has(g)).reverse()];
+      for (const g of ordered.slice(0, count)) for (const id of members.get(g) ?? []) chosen.add(id);
+    }
   } else {
     const parent = tree.parent({ kind: 'node', name: target });
     const byContext = new Map<string, string[]>();

@@ -158,3 +158,28 @@ policies:
     expect(removedRelationships).toEqual([{ sourceId: lb.id, targetId: app.id }]);
   });
 });
+
+describe('scaling in groups', () => {
+  it('removes group instances per parent instance, with their members and contained instances', () => {
+    const plan = planOf(`node_templates:
+${node('vm', 'Compute', 2)}${node('app', 'Root', 1, rel('contained_in', 'vm'))}${node('side', 'Root', 1, rel('contained_in', 'vm'))}
+groups:
+  g: { members: [app, side] }
+policies:
+  p: { type: cloudify.policies.scaling, targets: [g], properties: { default_instances: 3 } }
+`);
+    expect(count(plan.instances, 'app')).toBe(6);
+    const { removed } = removeInstancesFor(plan, plan.instances, 'g', 1);
+    // One group instance (an app and a side) under each of the two vms.
+    const removedInstances = plan.instances.filter((i) => removed.includes(i.id));
+    expect(removedInstances.map((i) => i.node).sort()).toEqual(['app', 'app', 'side', 'side']);
+    expect(new Set(removedInstances.map((i) => i.containerId)).size).toBe(2);
+    expect(new Set(removedInstances.map((i) => i.scalingGroups[0]!.id)).size).toBe(2);
+    // A preferred instance picks its own group instance.
+    const side = plan.instances.find((i) => i.node === 'side')!;
+    const preferred = removeInstancesFor(plan, plan.instances, 'g', 1, [side.id]);
+    expect(preferred.removed).toContain(side.id);
+    const partner = plan.instances.find((i) => i.node === 'app' && i.scalingGroups[0]!.id === side.scalingGroups[0]!.id)!;
+    expect(preferred.removed).toContain(partner.id);
+  });
+});
