@@ -181,7 +181,7 @@ export function evaluateHeal(spec: HealPolicySpec, input: HealInput): HealResult
     const l = latest.get(s.instanceId);
     if (!l || s.time >= l.time) latest.set(s.instanceId, { time: s.time, value: s.value });
   }
-  const signal = spec.metric ? `samples of ${spec.metric}` : 'a successful readiness check';
+  const signal = spec.metric ? `samples of ${spec.metric}` : 'successful readiness check';
   for (const id of input.instanceIds) {
     const l = latest.get(id);
     const alive = spec.metric ? l !== undefined : l !== undefined && l.value === 1;
