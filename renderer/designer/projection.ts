@@ -113,6 +113,23 @@ function projectIncremental(text: string, templateCache: SpanCache<PieceResult>,
   return { ok: true, model: { templates, ...rest.model } };
 }
 
+/**
+ * Where each node template's lines are (name -> [start, end)), found by the same line scan
+ * the projection uses; undefined when the text cannot be cut safely or a key is not plain.
+ */
+export function templateSpans(text: string): Map<string, [number, number]> | undefined {
+  if (unsafeForSpans.test(text)) return undefined;
+  const cut = cutTemplates(text);
+  if (!cut) return undefined;
+  const spans = new Map<string, [number, number]>();
+  for (const [start, end] of cut.templates) {
+    const m = /^ *([A-Za-z0-9_][A-Za-z0-9_.-]*) *:(?:[ \t]|$)/m.exec(text.slice(start, Math.min(end, start + 300)));
+    if (!m || m.index !== 0 || spans.has(m[1]!)) return undefined;
+    spans.set(m[1]!, [start, end]);
+  }
+  return spans;
+}
+
 interface Cut {
   /** Start of the `node_templates:` line and end of its section (start of the next top-level key). */
   sectionStart: number;

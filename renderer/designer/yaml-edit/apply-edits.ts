@@ -18,6 +18,7 @@ import {
   type ToStringOptions,
 } from 'yaml';
 import type { EditOp, PlainValue, PropertyValue } from './edit-ops';
+import { templateSpans } from '../projection';
 import { applyTextEdits, spliceChanges, type TextEdit } from './text-splice';
 
 /** Why an edit could not be applied (a stale selection, invalid raw YAML, a name clash). */
@@ -34,6 +35,8 @@ export class EditError extends Error {
 export interface EditOptions {
   /** Is a relationship type a containment (contained_in or derived)? Defaults to a name check. */
   isContainment?: (relationshipType: string) => boolean;
+  /** Always parse and edit the whole document (tests compare it with the one-template fast path). */
+  wholeDocument?: boolean;
 }
 
 export interface EditResult {
@@ -53,14 +56,107 @@ export function looksLikeContainment(type: string): boolean {
  * valid YAML or an op refers to something that is not there.
  */
 export function applyEdits(text: string, ops: readonly EditOp[], options: EditOptions = {}): EditResult {
+  const isContainment = options.isContainment ?? looksLikeContainment;
+  if (!options.wholeDocument) {
+    const local = applyLocally(text, ops, isContainment);
+    if (local) return local;
+  }
   const doc = parseDocument(text, { keepSourceTokens: false });
   if (doc.errors.length > 0) throw new EditError('invalid-yaml', `Fix the YAML first: ${doc.errors[0]!.message}`);
   const style = detectStyle(text);
   const before = doc.toString(style);
-  const isContainment = options.isContainment ?? looksLikeContainment;
-  for (const op of ops) applyOne(doc, op, isContainment);
+  const ctx: OpContext = { isContainment, exists: (name) => templatesMap(doc, false)?.has(name) === true };
+  for (const op of ops) applyOne(doc, op, ctx);
   const after = doc.toString(style);
   const edits = spliceChanges(text, before, after);
+  return { text: applyTextEdits(text, edits), edits };
+}
+
+/** The one template an op changes, when it changes only one. */
+function localTemplate(op: EditOp): string | undefined {
+  switch (op.kind) {
+    case 'setNodeType':
+      return op.name;
+    case 'setProperty':
+    case 'removeProperty':
+    case 'setInterfaceOperation':
+    case 'removeInterfaceOperation':
+    case 'moveIntoHost':
+    case 'setInstances':
+      return op.node;
+    case 'addRelationship':
+    case 'removeRelationship':
+    case 'setRelationship':
+      return op.source;
+    default:
+      return undefined;
+  }
+}
+
+const miniPrefix = 'node_templates:\n';
+
+/** Is any template but the first preceded by a blank line (before its leading comments)? */
+function blankBetween(text: string, spans: ReadonlyMap<string, [number, number]>): boolean {
+  let first = true;
+  for (const [start] of spans.values()) {
+    if (first) {
+      first = false;
+      continue;
+    }
+    // Walk back over comment lines to the line before them.
+    let at = start;
+    for (;;) {
+      const prevStart = text.lastIndexOf('\n', at - 2) + 1;
+      const prev = text.slice(prevStart, at - 1);
+      if (prev.trimStart().startsWith('#') && prevStart > 0) {
+        at = prevStart;
+        continue;
+      }
+      if (prev.trim() === '') return true;
+      break;
+    }
+  }
+  return false;
+}
+
+/**
+ * The fast path for edits inside one template (most inspector and canvas edits): only that
+ * template's lines are parsed and re-stringified, so an edit costs the same at 20 or 2,000
+ * templates. Returns undefined when the document cannot be cut safely (then the whole
+ * document is edited).
+ */
+function applyLocally(text: string, ops: readonly EditOp[], isContainment: (t: string) => boolean): EditResult | undefined {
+  const appending = ops.length === 1 && ops[0]!.kind === 'addNode';
+  const name = ops.length > 0 ? localTemplate(ops[0]!) : undefined;
+  if (!appending && (name === undefined || ops.some((op) => localTemplate(op) !== name))) return undefined;
+  const spans = templateSpans(text);
+  if (!spans || spans.size === 0) return undefined;
+  // A new template goes after the last one: that one is the part to parse.
+  const span = appending ? [...spans.values()].pop() : spans.get(name!);
+  if (!span) return undefined;
+  // Leave out trailing blank lines and comments at the template's own indentation: in the
+  // whole document they lead into the next template, and must stay after anything appended.
+  const keyIndent = /^ */.exec(text.slice(span[0], span[0] + 200))![0].length;
+  let end = span[1];
+  while (end > span[0]) {
+    const lineStart = text.lastIndexOf('\n', end - 2) + 1;
+    if (lineStart <= span[0]) break;
+    const line = text.slice(lineStart, end);
+    const indent = /^ */.exec(line)![0].length;
+    if (line.trim() !== '' && !(line.trimStart().startsWith('#') && indent <= keyIndent)) break;
+    end = lineStart;
+  }
+  const mini = miniPrefix + text.slice(span[0], end);
+  const doc = parseDocument(mini, { keepSourceTokens: false });
+  if (doc.errors.length > 0) return undefined;
+  const style = detectStyle(text);
+  const before = doc.toString(style);
+  const ctx: OpContext = { isContainment, exists: (n) => spans.has(n), blankBetweenTemplates: blankBetween(text, spans) };
+  for (const op of ops) applyOne(doc, op, ctx);
+  const after = doc.toString(style);
+  const shift = span[0] - miniPrefix.length;
+  const edits = spliceChanges(mini, before, after).map((e) => ({ start: e.start + shift, end: e.end + shift, insert: e.insert }));
+  if (edits.some((e) => e.start < span[0])) return undefined;
   return { text: applyTextEdits(text, edits), edits };
 }
 
@@ -192,10 +288,23 @@ function valueNode(doc: Document, value: PropertyValue): YamlNode | PlainValue {
 // ---------------------------------------------------------------------------------------
 // The ops
 
-function applyOne(doc: Document, op: EditOp, isContainment: (t: string) => boolean): void {
+/** What an op may ask about the rest of the document. */
+interface OpContext {
+  isContainment: (relationshipType: string) => boolean;
+  /** Does a node template of this name exist (anywhere in the document)? */
+  exists: (name: string) => boolean;
+  /** Known from the whole text when only part of it is parsed. */
+  blankBetweenTemplates?: boolean;
+}
+
+function mustExist(ctx: OpContext, name: string): void {
+  if (!ctx.exists(name)) throw new EditError('no-such-node', `There is no node template "${name}".`);
+}
+
+function applyOne(doc: Document, op: EditOp, ctx: OpContext): void {
   switch (op.kind) {
     case 'addNode':
-      return addNode(doc, op);
+      return addNode(doc, op, ctx);
     case 'removeNode':
       return removeNode(doc, op.name);
     case 'renameNode':
@@ -225,7 +334,7 @@ function applyOne(doc: Document, op: EditOp, isContainment: (t: string) => boole
       return;
     }
     case 'addRelationship': {
-      template(doc, op.target);
+      mustExist(ctx, op.target);
       const rels = childSeq(template(doc, op.source), 'relationships', true)!;
       rels.add(doc.createNode({ type: op.type, target: op.target }));
       return;
@@ -266,7 +375,7 @@ function applyOne(doc: Document, op: EditOp, isContainment: (t: string) => boole
       return;
     }
     case 'moveIntoHost':
-      return moveIntoHost(doc, op.node, op.host, op.relationshipType, isContainment);
+      return moveIntoHost(doc, op.node, op.host, op.relationshipType, ctx);
     case 'setInstances': {
       const t = template(doc, op.node);
       const legacy = childMap(t, 'instances', false);
@@ -278,10 +387,10 @@ function applyOne(doc: Document, op: EditOp, isContainment: (t: string) => boole
   }
 }
 
-function addNode(doc: Document, op: Extract<EditOp, { kind: 'addNode' }>): void {
+function addNode(doc: Document, op: Extract<EditOp, { kind: 'addNode' }>, ctx: OpContext): void {
   const templates = templatesMap(doc, true)!;
-  if (templates.has(op.name)) throw new EditError('name-taken', `A node template named "${op.name}" already exists.`);
-  if (op.host) template(doc, op.host.name);
+  if (ctx.exists(op.name)) throw new EditError('name-taken', `A node template named "${op.name}" already exists.`);
+  if (op.host) mustExist(ctx, op.host.name);
   const body: Record<string, PlainValue> = op.body ? { ...op.body, type: op.type } : { type: op.type };
   if (!op.body && op.properties && Object.keys(op.properties).length > 0) body.properties = op.properties;
   if (op.host) {
@@ -290,7 +399,7 @@ function addNode(doc: Document, op: Extract<EditOp, { kind: 'addNode' }>): void 
   }
   const key = doc.createNode(op.name) as Scalar;
   // Keep the file's rhythm: blank lines between templates if the others have them.
-  key.spaceBefore = templates.items.slice(1).some((p) => isScalar(p.key) && p.key.spaceBefore === true);
+  key.spaceBefore = ctx.blankBetweenTemplates ?? templates.items.slice(1).some((p) => isScalar(p.key) && p.key.spaceBefore === true);
   const value = doc.createNode(body) as YAMLMap;
   // `type` first, as people write it.
   value.items.sort((a, b) => Number(scalarString(b.key) === 'type') - Number(scalarString(a.key) === 'type'));
@@ -362,15 +471,10 @@ function renameNode(doc: Document, from: string, to: string): void {
   });
 }
 
-function moveIntoHost(
-  doc: Document,
-  name: string,
-  host: string | null,
-  relationshipType: string | undefined,
-  isContainment: (t: string) => boolean,
-): void {
+function moveIntoHost(doc: Document, name: string, host: string | null, relationshipType: string | undefined, ctx: OpContext): void {
+  const { isContainment } = ctx;
   const t = template(doc, name);
-  if (host !== null) template(doc, host);
+  if (host !== null) mustExist(ctx, host);
   const rels = childSeq(t, 'relationships', host !== null);
   const containing = (rels?.items ?? []).filter((r) => isMap(r) && isContainment(scalarString(r.get('type', true)) ?? '')) as YAMLMap[];
   if (host === null) {
