@@ -59,7 +59,7 @@ function Timeline({ id }: { id: string }): JSX.Element {
   return (
     <div className="gantt" data-testid="timeline">
       <div className="gantt-head">
-        <b>{detail.workflow}</b> {detail.status} · {bars.length} operations over {formatDuration(spanMs)}
+        <b>{detail.workflow}</b> {detail.status} · {bars.length} operation{bars.length === 1 ? '' : 's'} over {formatDuration(spanMs)}
         {detail.error && <span className="rerr"> · {detail.error}</span>}
       </div>
       {bars.length === 0 && <div className="rempty small">No operation ran{detail.dryRun ? ' (dry run)' : ''}.</div>}

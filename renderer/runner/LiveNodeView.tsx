@@ -2,6 +2,7 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useMemo, type JSX } from 'react';
 import { selectNodeStatus, useRunnerLiveStore } from '../state/runner-live-store';
+import { shortError } from './live-status';
 
 export type LiveNode = Node<{ name: string; type: string }, 'live'>;
 
@@ -30,7 +31,7 @@ function LiveNodeView({ data, selected }: NodeProps<LiveNode>): JSX.Element {
       </div>
       {status?.error && (
         <div className="lnode-error" title={status.error}>
-          {status.failed} failed: {status.error}
+          {status.failed} failed: {shortError(status.error)}
         </div>
       )}
       <Handle type="source" position={Position.Right} isConnectable={false} />

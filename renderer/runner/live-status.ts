@@ -83,6 +83,11 @@ export interface NodeStatus {
 
 const stateOrder = ['uninitialized', 'creating', 'created', 'configuring', 'configured', 'starting', 'started', 'stopping', 'stopped', 'deleting', 'deleted'];
 
+/** The gist of a task failure message: without the `instance: operation: failed:` prefix the executor puts first. */
+export function shortError(message: string): string {
+  return message.replace(/^\S+(?: -> \S+)?: \S+(?: \((?:source|target)\))?: failed: /, '').replace(/^(?:Recoverable|NonRecoverable)Error: /, '');
+}
+
 /** Summarises the live instances of one node (deleted ones are not counted). */
 export function summarizeNode(instances: LiveInstances, nodeId: string): NodeStatus {
   const counts = new Map<string, number>();

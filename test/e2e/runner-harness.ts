@@ -51,7 +51,7 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
 }
 
 /** Opens the app on the example blueprint and switches to the Runner tab. */
-export async function openRunner(h: RunnerHarness, options: { dark?: boolean; file?: string } = {}): Promise<{ page: Page; errors: string[] }> {
+export async function openRunner(h: RunnerHarness, options: { dark?: boolean; file?: string; waitFor?: string } = {}): Promise<{ page: Page; errors: string[] }> {
   const context = await h.browser.newContext({ viewport: { width: 1600, height: 960 }, colorScheme: options.dark ? 'dark' : 'light', permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -59,7 +59,7 @@ export async function openRunner(h: RunnerHarness, options: { dark?: boolean; fi
   const file = options.file ?? exampleFile;
   await page.goto(`${h.server.url}&file=${encodeURIComponent(file)}`);
   await page.locator('[data-testid="designer"]').waitFor();
-  await page.locator('[data-testid="node-service"]').waitFor();
+  await page.locator(`[data-testid="node-${options.waitFor ?? 'service'}"]`).waitFor();
   await page.getByRole('tab', { name: 'Runner' }).click();
   await page.locator('[data-testid="runner"]').waitFor();
   return { page, errors };

@@ -60,3 +60,12 @@ describe('live node status from events', () => {
     expect(summarizeNode(applyLiveEvents(live0, [end], 'd1'), 'web').running).toBe(0);
   });
 });
+
+describe('short error messages on the graph', () => {
+  it('drops the executor prefix and the error class, keeping the cause', async () => {
+    const { shortError } = await import('../../../renderer/runner/live-status');
+    expect(shortError('broken_k3gs5c: cloudify.interfaces.lifecycle.create: failed: RecoverableError: script x exited with code 1: disk full')).toBe('script x exited with code 1: disk full');
+    expect(shortError('svc_1 -> lb_2: cloudify.interfaces.relationship_lifecycle.establish (source): failed: NonRecoverableError: refused')).toBe('refused');
+    expect(shortError('something else went wrong')).toBe('something else went wrong');
+  });
+});
