@@ -5,6 +5,7 @@
  * peak RSS is the child's). Targets: 1,000 nodes < 100 ms, 10,000 < 1 s.
  */
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,8 @@ interface SizeResult {
   medianMs: number;
   minMs: number;
   maxMs: number;
+  /** Median CPU time (user + system) of one compile; steadier than wall time under load. */
+  medianCpuMs: number;
   peakRssMb: number;
   peakHeapMb: number;
   error?: string;
@@ -63,18 +66,20 @@ export function run(args: string[]): void {
       r.instances.toLocaleString('en'),
       r.medianMs.toFixed(1),
       `${r.minMs.toFixed(1)}–${r.maxMs.toFixed(1)}`,
+      r.medianCpuMs.toFixed(1),
       ((r.medianMs * 1000) / size).toFixed(1),
       r.peakRssMb.toFixed(0),
       r.peakHeapMb.toFixed(0),
       target === undefined ? '-' : `< ${target} ms ${r.medianMs < target ? 'PASS' : 'FAIL'}`,
     ]);
   }
-  const header = ['nodes', 'instances', 'median ms', 'range ms', 'µs/node', 'peak RSS MB', 'peak heap MB', 'target'];
+  const header = ['nodes', 'instances', 'median ms', 'range ms', 'cpu ms', 'µs/node', 'peak RSS MB', 'peak heap MB', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
   console.log(fmt(header));
   for (const r of rows) console.log(fmt(r));
   const ok = results.filter((r) => !r.error);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores (wall times stretch under load)`);
   if (ok.length >= 2) {
     const first = ok[0]!;
     const last = ok[ok.length - 1]!;
