@@ -14,10 +14,28 @@ import { ExecutionsPanel } from './ExecutionsPanel';
 import { LiveGraph } from './LiveGraph';
 import { MetricsPanel } from './MetricsPanel';
 import { NodeDetails } from './NodeDetails';
-import { startRunner } from './runner-actions';
+import { resumeInterrupted, startRunner } from './runner-actions';
 import { WorkflowBar } from './WorkflowBar';
 import { ConfirmDialog, DryRunDialog, ExecuteDialog, HealDialog, ScaleDialog } from './WorkflowDialogs';
 import './runner.css';
+
+/** After an engine restart (desktop): the executions it interrupted, with Resume. */
+function InterruptedBanner(): JSX.Element | null {
+  const interrupted = useRunnerStore((s) => s.interrupted);
+  const ready = useRunnerStore((s) => s.engineReady);
+  if (interrupted.length === 0) return null;
+  return (
+    <div className="rbanner" role="alert" data-testid="interrupted">
+      The engine restarted; {interrupted.length} execution{interrupted.length === 1 ? ' was' : 's were'} interrupted ({interrupted.map((e) => `${e.workflow} on ${e.deploymentId}`).join(', ')}).
+      <button className="primary small" disabled={!ready} onClick={() => void resumeInterrupted()}>
+        Resume
+      </button>
+      <button className="ghost small" onClick={() => useRunnerStore.getState().setInterrupted([])}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
 
 function Dialogs(): JSX.Element | null {
   const dialog = useRunnerStore((s) => s.dialog);
@@ -55,6 +73,7 @@ export function RunnerView(): JSX.Element {
     <div className="runner" data-testid="runner">
       <DeploymentsPanel />
       <div className="rmain">
+        <InterruptedBanner />
         <WorkflowBar />
         <div className="rgraph-row">
           <LiveGraph theme={theme} />

@@ -7,7 +7,7 @@
  * thousands of events per second costs one store update and one render per frame.
  */
 import type { HostError, HostEvent, HostMethod, ParamsOf, ResultOf, Value } from '../../engine/host/contract';
-import { getHostClient } from '../host';
+import { getHostClient, getShell } from '../host';
 import { useRunnerEventsStore } from '../state/runner-events-store';
 import { useRunnerLiveStore } from '../state/runner-live-store';
 import { useRunnerStore } from '../state/runner-store';
@@ -146,8 +146,20 @@ let stop: (() => void) | undefined;
 export function startRunner(): () => void {
   if (!stop) {
     const unsubscribe = getHostClient().subscribe({ afterSeq: useRunnerEventsStore.getState().log.highestSeq }, receiveBatch);
+    // Desktop: the shell reports engine restarts with the executions they interrupted.
+    const offStatus = getShell()?.onEngineStatus((status) => {
+      const store = useRunnerStore.getState();
+      store.setEngineReady(status.state === 'ready');
+      if (status.interrupted.length > 0) store.setInterrupted(status.interrupted);
+      if (status.state === 'ready') {
+        void refreshDeployments();
+        void refreshExecutions();
+        void refreshInstances();
+      }
+    });
     stop = () => {
       unsubscribe();
+      offStatus?.();
       stop = undefined;
     };
     void refreshDeployments().then(() => {
@@ -201,6 +213,13 @@ export async function cancelExecution(executionId: string, force: boolean): Prom
 export async function resumeExecution(executionId: string): Promise<void> {
   const r = await call('executions.resume', { executionId });
   if (r) useRunnerStore.getState().upsertExecution(r);
+}
+
+/** Resumes every interrupted execution the shell reported, then forgets them. */
+export async function resumeInterrupted(): Promise<void> {
+  const list = useRunnerStore.getState().interrupted;
+  useRunnerStore.getState().setInterrupted([]);
+  for (const e of list) await resumeExecution(e.id);
 }
 
 export async function setPoliciesPaused(deploymentId: string, paused: boolean): Promise<void> {

@@ -31,6 +31,8 @@ export interface RunnerState {
   tab: RunnerTab;
   /** Engine connection: false while the engine restarts. */
   engineReady: boolean;
+  /** Executions the engine was running when it died (desktop shell), to offer Resume. */
+  interrupted: ExecutionSummary[];
   setDeployments(list: DeploymentSummary[]): void;
   upsertDeployment(d: DeploymentSummary): void;
   removeDeployment(id: string): void;
@@ -43,6 +45,7 @@ export interface RunnerState {
   openDialog(d: RunnerDialog | null): void;
   setTab(tab: RunnerTab): void;
   setEngineReady(ready: boolean): void;
+  setInterrupted(list: ExecutionSummary[]): void;
   reset(): void;
 }
 
@@ -56,6 +59,7 @@ const initial = {
   dialog: null,
   tab: 'events' as RunnerTab,
   engineReady: true,
+  interrupted: [] as ExecutionSummary[],
 };
 
 const byNewest = (a: { createdAt: string }, b: { createdAt: string }): number => b.createdAt.localeCompare(a.createdAt);
@@ -83,6 +87,7 @@ export const useRunnerStore = create<RunnerState>()((set) => ({
   openDialog: (dialog) => set({ dialog }),
   setTab: (tab) => set({ tab }),
   setEngineReady: (engineReady) => set({ engineReady }),
+  setInterrupted: (interrupted) => set({ interrupted }),
   reset: () => set(initial),
 }));
 
