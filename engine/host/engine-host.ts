@@ -145,7 +145,10 @@ export class EngineHost implements HostClient {
     this.secretStore = options.secretStore ?? new FileSecretStore(options.home);
     this.validators = createContractValidators();
     this.recover();
-    this.metrics = options.metrics === false ? undefined : new HostMetrics(this.store, options.plugins, this.metricsPort(), options.metrics ?? {});
+    // A CLI command is short-lived and must not act as the policy engine next to the app
+    // (or a `trellis serve`): its host serves metrics queries but runs no scheduler unless asked.
+    const metricsOptions = options.metrics === false ? undefined : { autoStart: options.triggeredBy !== 'cli', ...options.metrics };
+    this.metrics = metricsOptions ? new HostMetrics(this.store, options.plugins, this.metricsPort(), metricsOptions) : undefined;
   }
 
   // -------------------------------------------------------------------------------------
@@ -300,9 +303,9 @@ export class EngineHost implements HostClient {
           return Promise.resolve({ ok: false, message: error instanceof Error ? error.message : String(error) });
         }
       },
-      lastTriggered: (deploymentId, triggeredBy) => {
+      lastScale: (deploymentId) => {
         let last: ExecutionRecord | undefined;
-        for (const e of this.store.listExecutions({ deploymentId })) if (e.triggeredBy === triggeredBy && (!last || e.createdAt > last.createdAt)) last = e;
+        for (const e of this.store.listExecutions({ deploymentId })) if (e.workflow === 'scale' && !e.dryRun && (!last || e.createdAt > last.createdAt)) last = e;
         if (!last) return undefined;
         const endedAt = msOf(last.endedAt);
         return { createdAt: msOf(last.createdAt) ?? 0, ...(endedAt !== undefined ? { endedAt } : {}) };

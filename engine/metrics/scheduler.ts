@@ -51,9 +51,10 @@ export interface MetricsHostPort {
   busyWith(deploymentId: string): string | undefined;
   /** Starts a workflow on behalf of a policy; refused (not queued) when the deployment is busy. */
   startWorkflow(deploymentId: string, workflow: string, parameters: Record<string, Value>, triggeredBy: string): Promise<{ ok: true; executionId: string } | { ok: false; message: string }>;
-  /** The latest execution started with this `triggeredBy`, in ms. The cooldown counts from
-   * its end, read from the store so it holds across engine restarts and processes. */
-  lastTriggered(deploymentId: string, triggeredBy: string): { createdAt: number; endedAt?: number } | undefined;
+  /** The deployment's latest `scale` execution (whoever started it: a user's scale is not
+   * undone by a policy right away), times in ms. The cooldown counts from its end; read
+   * from the store so it holds across engine restarts and processes. */
+  lastScale(deploymentId: string): { createdAt: number; endedAt?: number } | undefined;
   emit(event: NewEvent): void;
 }
 
@@ -220,7 +221,7 @@ export class MetricsScheduler {
       const bounds = group ? group.properties : plan.nodes.find((n) => n.name === target)?.capabilities.scalable;
       if (!bounds) continue;
       const busyWith = host.busyWith(deploymentId);
-      const last = host.lastTriggered(deploymentId, `policy:${spec.name}`);
+      const last = host.lastScale(deploymentId);
       const lastScaleAt = last ? (last.endedAt ?? now) : undefined;
       const samples = series.rawSince(deploymentId, spec.metric, now - spec.windowMs, members.map((i) => i.id));
       const decision = evaluateScale(spec, {

@@ -101,8 +101,8 @@ class TestHost implements MetricsHostPort {
     this.started.push({ workflow, parameters, triggeredBy, at: this.clock.now() });
     return Promise.resolve({ ok: true as const, executionId: `e${this.started.length}` });
   }
-  lastTriggered(_d: string, triggeredBy: string) {
-    const last = this.started.filter((s) => s.triggeredBy === triggeredBy).at(-1);
+  lastScale() {
+    const last = this.started.filter((s) => s.workflow === 'scale').at(-1);
     return last ? { createdAt: last.at, ...(this.ended !== undefined ? { endedAt: this.ended } : {}) } : undefined;
   }
   emit(e: NewEvent) {
