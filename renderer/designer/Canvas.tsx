@@ -37,6 +37,8 @@ const nodeTypes = { template: TemplateNodeView };
 export const paletteMime = 'application/x-trellis-type';
 
 const severityRank = { error: 3, warning: 2, info: 1 } as const;
+/** Above this many templates the mini-map is left out (see the bench: it costs most of a frame). */
+const miniMapLimit = 800;
 
 interface ConnectMenuState {
   x: number;
@@ -287,7 +289,8 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} />
-        <MiniMap pannable zoomable nodeStrokeWidth={2} />
+        {/* Repainting thousands of mini-map rects on every pan frame halves the frame rate (software rendering). */}
+        {nodes.length <= miniMapLimit && <MiniMap pannable zoomable nodeStrokeWidth={2} />}
         <Controls />
       </ReactFlow>
       {stale && <div className="stale">YAML has errors: showing the last valid graph</div>}

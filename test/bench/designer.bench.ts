@@ -116,6 +116,8 @@ async function canvasInChromium(n: number): Promise<void> {
     // Let the background work settle (problems from the host's compile, the type catalog) before panning.
     await page.locator('[data-testid="problems"] .pane-header', { hasNotText: 'checking' }).waitFor({ timeout: 120_000 });
     await page.waitForTimeout(1500);
+    const mounted = await page.locator('.react-flow__node').count();
+    const zoom = await page.evaluate('document.querySelector(".react-flow__viewport").style.transform');
 
     // Pan: drag the pane while an in-page requestAnimationFrame loop records frame gaps.
     // A string, not a function: the bench runs under tsx, whose helpers do not exist in the page.
@@ -137,6 +139,7 @@ async function canvasInChromium(n: number): Promise<void> {
     const frames = await page.evaluate<number[]>('(() => { window.stop_ = true; return window.frames_.slice(2); })()');
     const med = median(frames);
     console.log(`time to first render: ${firstRender} ms (${rendered} node elements mounted of ${n}, onlyRenderVisibleElements)`);
+    console.log(`after fit: ${mounted} node elements mounted, viewport ${String(zoom)}`);
     console.log(`pan: ${frames.length} frames, median ${fmt(med)} (${(1000 / med).toFixed(1)} fps), p95 ${fmt(p95(frames))} (${(1000 / p95(frames)).toFixed(1)} fps)`);
     await context.close();
   } finally {
