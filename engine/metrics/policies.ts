@@ -9,7 +9,7 @@
  *   scale out by `step`, below `scale_down_threshold` → scale in by `step`, clamped to the
  *   tighter of the policy's and the target's min/max; nothing while cooling down after
  *   this policy's last scale, and nothing while another execution runs (skip, see
- *   docs/adr/0002-policies-skip-while-busy.md).
+ *   docs/adr/0003-policies-skip-while-busy.md).
  * - `trellis.policies.host_failure_heal`: an instance is alive in an interval when the
  *   metric has a sample in it (or, by readiness, when its latest `up` sample in it is 1).
  *   After `missed_intervals` dead intervals in a row → heal that instance (one per

@@ -22,7 +22,7 @@ const ok = <T>(r: HostResult<T>): T => {
   return r.value;
 };
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -85,7 +85,7 @@ describe.skipIf(!runIt)('the offline example scales itself on request rate', () 
     expect(Math.max(...series.flatMap((s) => s.points.map((p) => p.value)))).toBeGreaterThan(8);
 
     // At max 3 the policy holds, however high the load.
-    await until('a hold at max', 20_000, async () => events.find((e) => e.type === 'policy' && e.decision === 'hold' && /already at max 3/.test(e.reason)));
+    await until('a hold at max', 20_000, () => events.find((e) => e.type === 'policy' && e.decision === 'hold' && /already at max 3/.test(e.reason)));
 
     ok(await host.call('load.generate', { deploymentId: 'auto', rps: 0, seconds: 0 }));
     const back = await until('a policy scale-in to finish', 60_000, async () => {
@@ -96,7 +96,7 @@ describe.skipIf(!runIt)('the offline example scales itself on request rate', () 
     expect(await serviceCount()).toBe(2);
 
     // Every decision was an event with its reason; the scale-out said why.
-    await until('the policy events', 5_000, async () => (events.some((e) => e.type === 'policy' && e.decision === 'scale_in') ? true : undefined));
+    await until('the policy events', 5_000, () => (events.some((e) => e.type === 'policy' && e.decision === 'scale_in') ? true : undefined));
     const outEvent = events.find((e) => e.type === 'policy' && e.decision === 'scale_out');
     expect(outEvent && outEvent.type === 'policy' && outEvent.reason).toMatch(/^avg\(http_requests_total:rate\) over 3s = [\d.]+ > 8: 2 -> 3 instances$/);
     // Never two executions at once: each policy execution started after the previous one ended.

@@ -221,6 +221,16 @@ describe('metrics scheduler', () => {
     expect(host.started).toHaveLength(2);
   });
 
+  it("counts the cooldown from a user's scale too, so a manual scale is not undone at once", async () => {
+    host.list.push({ id: 'service_2', node: 'service', state: 'started', scalingGroups: [], runtimeProperties: {} });
+    host.started.push({ workflow: 'scale', parameters: { scalable_entity_name: 'service', delta: 1 }, triggeredBy: 'user', at: now });
+    host.ended = now;
+    await round([0, 0]);
+    await round([0, 0]);
+    expect(host.started.filter((x) => x.workflow === 'scale')).toHaveLength(1);
+    expect(host.policyEvents('autoscale').at(-1)!.reason).toMatch(/< 1, cooling down \(20s left\)/);
+  });
+
   it('scales in when the load is gone, down to the bounds', async () => {
     host.list.push({ id: 'service_2', node: 'service', state: 'started', scalingGroups: [], runtimeProperties: {} });
     await round([0, 0]);
