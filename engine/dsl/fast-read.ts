@@ -67,6 +67,8 @@ const giveUp = (): never => {
 /** Parses `text`, or returns undefined when it is outside the subset. */
 export function fastRead(text: string): FastReadResult | undefined {
   if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
+  // Document markers and directives: several documents are the yaml package's business.
+  if (/^(?:---|\.\.\.)(?:[ \n]|$)|^%/m.test(text)) return undefined;
   try {
     return new FastReader(text).read();
   } catch (e) {
@@ -103,7 +105,7 @@ class FastReader {
     } else {
       const col = this.column(this.pos);
       if (this.text.startsWith('---', this.pos) || this.text[this.pos] === '%') giveUp();
-      value = this.blockNode(col, '', -1, -1, true);
+      value = this.blockNode(col, '', -1, -1, -1, true);
       this.skipBlankLines();
       if (this.pos < this.n) giveUp();
     }
@@ -161,6 +163,17 @@ class FastReader {
     this.pos = p < this.n ? p + 1 : this.n;
   }
 
+  /** YAML: a plain scalar may not start with an indicator (`-?:` only before a non-space). */
+  private plainStart(p: number): boolean {
+    const c = this.text[p];
+    if (c === undefined || c === ' ' || c === '\n') return false;
+    if ('-?:'.includes(c)) {
+      const next = this.text[p + 1];
+      return next !== undefined && next !== ' ' && next !== '\n' && !',[]{}'.includes(next);
+    }
+    return !',[]{}#&*!|>\'"%@`'.includes(c);
+  }
+
   private restIsEmpty(p: number): boolean {
     while (p < this.n && this.text.charCodeAt(p) === 32) p++;
     return p >= this.n || this.text[p] === '\n' || (this.text[p] === '#' && this.text[p - 1] === ' ');
@@ -172,12 +185,13 @@ class FastReader {
    * A node that starts at pos (the first content character, at column `col`): a block
    * sequence, a block map, or an inline value on this line.
    */
-  private blockNode(col: number, path: string, ks: number, ke: number, topLevel = false): unknown {
+  private blockNode(col: number, path: string, ks: number, ke: number, parentCol: number, topLevel = false): unknown {
     const c = this.text[this.pos];
     if (c === '-' && this.isSeqDash(this.pos)) return this.blockSeq(col, path, ks, ke);
     if (this.keyEnd(this.pos) >= 0) return this.blockMap(col, path, ks, ke);
     if (topLevel) giveUp();
-    return this.inlineValue(path, ks, ke, col);
+    // Block scalars and continuation lines are measured against the enclosing block.
+    return this.inlineValue(path, ks, ke, parentCol);
   }
 
   private isSeqDash(p: number): boolean {
@@ -200,7 +214,7 @@ class FastReader {
         out.push(this.nestedBlock(col, itemPath, -1, -1, p, false));
       } else {
         this.pos = p;
-        out.push(this.blockNode(this.column(p), itemPath, -1, -1));
+        out.push(this.blockNode(this.column(p), itemPath, -1, -1, col));
       }
       end = this.locs.get(itemPath)?.ve ?? end;
       this.skipBlankLines();
@@ -219,7 +233,7 @@ class FastReader {
     if (this.pos < this.n) {
       const col = this.column(this.pos);
       const c = this.text[this.pos];
-      if (col > parentCol) return this.blockNode(col, path, ks, ke);
+      if (col > parentCol) return this.blockNode(col, path, ks, ke, parentCol);
       if (allowSameIndentSeq && col === parentCol && c === '-' && this.isSeqDash(this.pos)) return this.blockSeq(col, path, ks, ke);
     }
     this.pos = save;
@@ -241,6 +255,8 @@ class FastReader {
       if (keyEnd < 0) giveUp();
       const ks = this.pos;
       const { key, isMerge } = this.readKey(ks, keyEnd);
+      // An empty (null) key's path would collide with its map's own path.
+      if (key === '') giveUp();
       const ke = keyEnd;
       let p = keyEnd + 1;
       while (p < this.n && this.text.charCodeAt(p) === 32) p++;
@@ -257,7 +273,7 @@ class FastReader {
       }
       if (this.restIsEmpty(p)) {
         this.endOfLine(p);
-        value = this.nestedBlock(col, p2, ks, ke, keyEnd + 1, true);
+        value = this.nestedBlock(col, p2, ks, ke, p, true);
       } else {
         this.pos = p;
         value = this.inlineValue(p2, ks, ke, col);
@@ -285,8 +301,7 @@ class FastReader {
       }
       return -1;
     }
-    if (c === undefined || '[]{},#&*!|>%@`?'.includes(c)) return -1;
-    if (c === '-' && this.isSeqDash(p)) return -1;
+    if (!this.plainStart(p)) return -1;
     const end = this.lineEnd(p);
     for (let i = p; i < end; i++) {
       const ch = this.text[i];
@@ -312,6 +327,8 @@ class FastReader {
 
   /** A value that starts on the current line at pos. */
   private inlineValue(path: string, ks: number, ke: number, parentCol: number): unknown {
+    // Only a map value (it has a key) may continue as a sequence at the key's indentation.
+    const inMap = ks >= 0;
     const p = this.pos;
     const c = this.text[p];
     if (c === '&') {
@@ -320,11 +337,12 @@ class FastReader {
       const name = this.text.slice(p + 1, e);
       if (name === '' || /[[\]{},]/.test(name) || this.anchors.size >= MAX_ANCHORS) giveUp();
       while (e < this.n && this.text.charCodeAt(e) === 32) e++;
+      if (this.text[e] === '&' || this.text[e] === '*') giveUp();
       const before = new Set(this.locs.keys());
       let value: unknown;
       if (this.restIsEmpty(e)) {
         this.endOfLine(e);
-        value = this.nestedBlock(parentCol, path, ks, ke, e, true);
+        value = this.nestedBlock(parentCol, path, ks, ke, e, inMap);
         // yaml's node for an anchored block starts at the anchor.
       } else {
         this.pos = e;
@@ -362,7 +380,7 @@ class FastReader {
       this.endOfLine(e);
       return value;
     }
-    if (c === '-' && this.isSeqDash(p)) giveUp();
+    if (!this.plainStart(p)) giveUp();
     // Plain scalar to the end of the line or a comment.
     const lineEnd = this.lineEnd(p);
     let e = p;
@@ -465,6 +483,7 @@ class FastReader {
     // Content: following lines indented more than the parent, and blank lines among them.
     const lines: string[] = [];
     let indent = -1;
+    let leadingSpaces = 0;
     let end = this.pos;
     for (;;) {
       if (this.pos >= this.n) break;
@@ -473,7 +492,9 @@ class FastReader {
       const trimmed = line.trimStart();
       const lineIndent = line.length - trimmed.length;
       if (trimmed === '') {
+        // Whitespace-only lines deeper than the content carry spaces (or are errors).
         if (indent >= 0 && lineIndent > indent) giveUp();
+        if (indent < 0) leadingSpaces = Math.max(leadingSpaces, lineIndent);
         lines.push('');
         this.pos = le < this.n ? le + 1 : this.n;
         continue;
@@ -481,6 +502,7 @@ class FastReader {
       if (indent < 0) {
         if (lineIndent <= parentCol) break;
         indent = lineIndent;
+        if (leadingSpaces > indent) giveUp();
       }
       if (lineIndent < indent) break;
       if (lineIndent > indent && style === '>') giveUp();
@@ -497,12 +519,16 @@ class FastReader {
     let value: string;
     if (style === '|') value = lines.join('\n');
     else {
+      // Folding: a single line break becomes a space; each empty line is one newline.
       value = '';
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] as string;
-        if (i === 0) value = line;
-        else if (line === '') value += '\n';
-        else value += (lines[i - 1] === '' ? '' : ' ') + line;
+      let prevContent = false;
+      for (const line of lines) {
+        if (line === '') value += '\n';
+        else {
+          if (prevContent) value += ' ';
+          value += line;
+        }
+        prevContent = line !== '';
       }
     }
     if (lines.length > 0) {
@@ -561,7 +587,7 @@ class FastReader {
         if (kEnd < 0) giveUp();
         key = this.quotedValue(i, kEnd);
       } else {
-        if (c === undefined || '[]{},#&*!|>%@`?'.includes(c)) giveUp();
+        if (!this.plainStart(i)) giveUp();
         let e = i;
         while (e < lineEnd) {
           const ch = this.text[e];
@@ -575,6 +601,7 @@ class FastReader {
         if (raw === '<<') giveUp();
         key = keyText(resolvePlain(raw));
       }
+      if (key === '') giveUp();
       i = kEnd;
       while (i < lineEnd && this.text.charCodeAt(i) === 32) i++;
       const kp = childPath(path, key);
@@ -611,9 +638,7 @@ class FastReader {
       this.locs.set(path, { ks, ke, vs: i, ve: e });
       return [this.quotedValue(i, e), e];
     }
-    if (c === undefined || '#&*!|>%@`?-'.includes(c)) {
-      if (!(c === '-' && /[0-9.]/.test(this.text[i + 1] ?? ''))) giveUp();
-    }
+    if (!this.plainStart(i)) giveUp();
     let e = i;
     while (e < lineEnd) {
       const ch = this.text[e];

@@ -106,3 +106,30 @@ describe('fast reader', () => {
     expect(accepted).toBeGreaterThan(100);
   });
 });
+
+describe('fast reader on arbitrary text', () => {
+  it('never throws, and accepts only what the yaml package reads without errors, with the same values and locations', () => {
+    const piece = fc.constantFrom(
+      'a', 'b', 'key', ':', ': ', ' ', '  ', '    ', '\n', '- ', '-', '#', ' #c', '[', ']', '{', '}', ',', '"', "'",
+      '|', '>', '|-', '&x ', '*x', '<<: ', '1', 'yes', '~', '\\', 'é', '?', '!', '%', '---', '...',
+      '\n  ', '\n- ', 'k: ', '"q"', "'s'", '\n    ', 'x: |\n  ', ': [', '{a: 1}', '- k: v\n  ',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const text = pieces.join('');
+        const fast = fastRead(text);
+        if (!fast) return;
+        const reporter = new Reporter();
+        const doc = readWithYaml('/x.yaml', text, 'blueprint', reporter);
+        const yamlErrors = reporter.problems.filter((p) => p.code === 'yaml-syntax' && p.severity === 'error');
+        expect(yamlErrors, `fast reader accepted invalid YAML: ${JSON.stringify(text)}`).toEqual([]);
+        expect(fast.value, JSON.stringify(text)).toEqual(doc.value);
+        for (const [path, loc] of doc.locs) {
+          const mine = fast.locs.get(path);
+          expect(mine && [mine.ks, mine.vs], `${JSON.stringify(text)} at ${path}`).toEqual([loc.ks, loc.vs]);
+        }
+      }),
+      { numRuns: Number(process.env.FAST_READ_RUNS ?? 3000) },
+    );
+  });
+});
