@@ -10,7 +10,7 @@ import { openstackPlugin } from './openstack';
 
 export const builtinPlugins: PluginDefinition[] = [
   scriptPlugin, // script: plugins/script
-  fabricPlugin, // fabric: plugins/script (local only until the SSH transport)
+  fabricPlugin, // fabric: plugins/script (remote hosts over SSH)
   localPlugin, // local: plugins/local
   openstackPlugin, // openstack: plugins/openstack
   // kubernetes: plugins/kubernetes

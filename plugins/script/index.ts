@@ -11,6 +11,7 @@ import { NonRecoverableError, definePlugin } from '../sdk';
 import { LocalTransport } from './local-transport';
 import { runScript, runScriptFile } from './runner';
 import type { ScriptTransport } from './transport';
+import { createSshHostMetricsCollector, fabricSshTransport, sshTransportFor, type SshSettings } from './ssh';
 
 export type {
   ScriptTransport,
@@ -47,25 +48,32 @@ export const fabricTypeLibrary: TypeLibrary = {
 };
 
 export interface ScriptPluginOptions {
-  /** Where scripts run. @default a LocalTransport */
+  /** Where every script runs (tests). @default on its host over SSH when the host is a remote
+   * Compute (plugins/script/ssh), else on this machine */
   transport?: ScriptTransport;
+  /** SSH settings (Trellis home for known_hosts, connection override, retry delay). */
+  ssh?: SshSettings;
 }
 
 /** Builds the script plugin (tests pass their own transport). */
 export function createScriptPlugin(options: ScriptPluginOptions = {}): PluginDefinition {
-  const transport = options.transport ?? new LocalTransport();
+  const local = new LocalTransport();
+  const transportFor = (ctx: OperationContext): ScriptTransport =>
+    options.transport ?? sshTransportFor(ctx, options.ssh) ?? local;
   return definePlugin({
     name: 'script',
     aliases: ['cloudify-script-plugin'],
     description:
-      'Runs operation scripts (bash, Python, Node, any shebang) with a ctx command, on this machine.',
+      'Runs operation scripts (bash, Python, Node, any shebang) with a ctx command, on this machine or on their host over SSH.',
     operations: {
-      'script_runner.tasks.run': (ctx) => runScript(ctx, { transport }),
+      'script_runner.tasks.run': async (ctx) => runScript(ctx, { transport: transportFor(ctx) }),
       // Cloudify maps script-based workflows here; Trellis runs the script the same way, with
       // the ctx of the task that starts it.
-      'script_runner.tasks.execute_workflow': (ctx) => runScript(ctx, { transport }),
+      'script_runner.tasks.execute_workflow': async (ctx) =>
+        runScript(ctx, { transport: transportFor(ctx) }),
     },
     typeLibraries: [scriptTypeLibrary],
+    collectors: [createSshHostMetricsCollector(options.ssh?.home ? { home: options.ssh.home } : {})],
   });
 }
 
@@ -82,10 +90,12 @@ function fabricHost(ctx: OperationContext): string | undefined {
 
 export interface FabricPluginOptions {
   /**
-   * The transport for a fabric operation's target host. Until the SSH transport lands, the
-   * default runs only on this machine and refuses remote hosts.
+   * The transport for a fabric operation's target host. Default: this machine for
+   * localhost (or no host), SSH for any other host.
    */
   transportFor?: (ctx: OperationContext, host: string | undefined) => ScriptTransport | undefined;
+  /** SSH settings for remote hosts. */
+  ssh?: SshSettings;
 }
 
 /** Builds the fabric plugin. */
@@ -95,14 +105,17 @@ export function createFabricPlugin(options: FabricPluginOptions = {}): PluginDef
     const host = fabricHost(ctx);
     const chosen = options.transportFor?.(ctx, host);
     if (chosen) return chosen;
+    // No fabric_env host: the operation's own host when it is remote (Cloudify fabric did the same).
+    if (host === undefined) {
+      const viaHost = sshTransportFor(ctx, options.ssh);
+      if (viaHost) return viaHost;
+    }
     if (host === undefined || localHosts.has(host)) {
       if (host === undefined)
         ctx.logger.warn('fabric: no fabric_env.host_string given; running on this machine');
       return local;
     }
-    throw new NonRecoverableError(
-      `fabric: running on remote host ${host} needs the SSH transport, which this Trellis build does not have yet`,
-    );
+    return fabricSshTransport(ctx, host, options.ssh);
   };
   return definePlugin({
     name: 'fabric',
@@ -137,5 +150,5 @@ export function createFabricPlugin(options: FabricPluginOptions = {}): PluginDef
 
 /** The built-in script plugin (local transport). */
 export const scriptPlugin: PluginDefinition = createScriptPlugin();
-/** The built-in fabric plugin (this machine only until the SSH transport lands). */
+/** The built-in fabric plugin (remote hosts over SSH). */
 export const fabricPlugin: PluginDefinition = createFabricPlugin();

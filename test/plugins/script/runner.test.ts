@@ -10,6 +10,7 @@ import {
 } from '../../../plugins/sdk';
 import { createFabricPlugin, LocalTransport, runScript } from '../../../plugins/script';
 import { processAlive } from '../../../plugins/script/process-group';
+import { parseSshOverride } from '../../../plugins/script/ssh';
 import { findExecutable } from '../../../plugins/local/process-manager';
 import { createTestContext, type TestContextOptions } from '../../support/operation-context';
 
@@ -354,7 +355,7 @@ describe.skipIf(!python3 && process.env.CI !== 'true')(
   },
 );
 
-describe('fabric plugin (local until SSH lands)', () => {
+describe('fabric plugin', () => {
   const fabric = createFabricPlugin();
   it('runs run_commands on this machine and stops at the first failing command', async () => {
     const { ctx, logs } = createTestContext({
@@ -368,16 +369,20 @@ describe('fabric plugin (local until SSH lands)', () => {
     expect(logs.some((l) => l.message === 'never')).toBe(false);
   });
 
-  it('refuses a remote host clearly instead of running its script here', async () => {
+  it('sends a remote host its script over SSH instead of running it here', async () => {
+    // The host is mapped to a closed loopback port: the attempt must go over SSH and fail there.
+    const remote = createFabricPlugin({
+      ssh: { override: parseSshOverride('10.1.2.3=127.0.0.1:1'), home: blueprintDir },
+    });
     const s = await script('remote.sh', 'echo should-not-run\n');
     const { ctx, logs } = context(s, {
       inputs: { fabric_env: { host_string: 'ubuntu@10.1.2.3' } },
     });
-    const failure = await fabric.operations['fabric_plugin.tasks.run_script']!(ctx).catch(
+    const failure = await remote.operations['fabric_plugin.tasks.run_script']!(ctx).catch(
       (e: unknown) => e,
     );
-    expect(failure).toBeInstanceOf(NonRecoverableError);
-    expect((failure as Error).message).toMatch(/10\.1\.2\.3.*SSH/);
+    expect(failure).toBeInstanceOf(RecoverableError);
+    expect((failure as Error).message).toMatch(/cannot reach ubuntu@127\.0\.0\.1:1 \(for 10\.1\.2\.3:22\) over SSH/);
     expect(logs.some((l) => l.message === 'should-not-run')).toBe(false);
   });
 });
