@@ -9,7 +9,8 @@
  *   minute, then upserted once per (series, minute) — so a roll-up costs one write per
  *   series-minute per batch, not one per sample.
  * - Retention: `prune(now)` drops raw samples older than `rawRetentionMs` (default 1 h) and
- *   roll-ups older than `rollupRetentionMs` (default 7 days). The scheduler calls it.
+ *   roll-ups older than `rollupRetentionMs` (default 7 days), and the `metric` events (the
+ *   live feed of the same samples) with the raw ones. The scheduler calls it.
  * - Queries pick the source by range: raw samples while the whole range is inside the raw
  *   retention and the step is under a minute; roll-ups otherwise.
  */
@@ -172,6 +173,9 @@ export class SeriesStore {
   prune(now: number): { samples: number; rollups: number } {
     const samples = this.db.prepare('DELETE FROM metric_samples WHERE time < ?').run(now - this.rawRetentionMs).changes;
     const rollups = this.db.prepare('DELETE FROM metric_rollups WHERE bucket < ?').run(now - this.rollupRetentionMs).changes;
+    // Live `metric` events are a feed, not the record (the series are): they follow the raw
+    // retention, or the events table would grow by every sample ever collected.
+    this.db.prepare("DELETE FROM events WHERE type = 'metric' AND time < ?").run(new Date(now - this.rawRetentionMs).toISOString());
     // Series with no data left (e.g. removed instances) go too, so metric lists stay current.
     this.db.exec(`DELETE FROM metric_series WHERE id NOT IN (SELECT series_id FROM metric_rollups)
                   AND id NOT IN (SELECT series_id FROM metric_samples)`);

@@ -62,6 +62,15 @@ describe('series store', () => {
     expect(series.list('dep')).toEqual([]);
   });
 
+  it('drops the live metric events with the raw samples, and keeps every other event', () => {
+    const at = (ms: number) => new Date(ms).toISOString();
+    store.appendEvent({ type: 'metric', time: at(T0), level: 'debug', deploymentId: 'dep', samples: [sample('a', T0, 1)], message: 'old samples' });
+    store.appendEvent({ type: 'log', time: at(T0), level: 'info', deploymentId: 'dep', message: 'old log line' });
+    store.appendEvent({ type: 'metric', time: at(T0 + 11 * 60_000), level: 'debug', deploymentId: 'dep', samples: [], message: 'new samples' });
+    series.prune(T0 + 12 * 60_000);
+    expect(store.queryEvents({}).map((e) => e.message)).toEqual(['old log line', 'new samples']);
+  });
+
   it('answers raw queries per instance, filtered by node, instance and time range', () => {
     series.ingest([sample('a', T0, 1), sample('a', T0 + 5_000, 2), sample('b', T0 + 5_000, 3), sample('db', T0 + 5_000, 9, 'rps', 'datastore')]);
     const now = T0 + 60_000;
