@@ -68,6 +68,8 @@ export interface ExecutionOutcome {
 type Phase = 'running' | 'failing' | 'cancelling' | 'force-cancelled' | 'done';
 
 const DONE: ReadonlySet<TaskStatus> = new Set(['succeeded', 'skipped']);
+/** Tasks started per synchronous turn of the scheduler. */
+const PUMP_BUDGET = 200;
 const nowIso = (): string => new Date().toISOString();
 
 /** Creates the limiter for a set of plugins (one per host, shared by its executors). */
@@ -90,8 +92,9 @@ export class Executor {
   private readonly dependents = new Map<string, string[]>();
   private readonly blockers = new Map<string, number>();
   private readonly records = new Map<string, TaskRecord>();
+  /** Tasks that may start, as a stack: the tasks a completion unblocks go first, so chains
+   * advance depth-first and the first operations start after little bookkeeping. */
   private readonly ready: string[] = [];
-  private readyHead = 0;
   /** Tasks parked because their plugin is at its engine-wide limit. */
   private readonly parked = new Map<string, string[]>();
   private readonly inflight = new Map<string, { plugin: string }>();
@@ -109,6 +112,7 @@ export class Executor {
   private unsubscribeLimiter: (() => void) | undefined;
   private readonly secretValues = new Set<string>();
   private readonly pendingSteps: (() => void)[] = [];
+  private continuation = false;
 
   constructor(private readonly o: ExecutorOptions) {
     this.concurrency = o.concurrency ?? 16;
@@ -151,6 +155,7 @@ export class Executor {
       this.blockers.set(t.id, n);
       if (n === 0) this.ready.push(t.id);
     }
+    this.ready.reverse(); // the graph's first ready task is taken first
     this.unsubscribeLimiter = this.limiter.onRelease((plugin) => this.unpark(plugin));
     store.transaction(() => this.pump());
     return this.outcome;
@@ -181,15 +186,27 @@ export class Executor {
   // Scheduling
 
   private pump(): void {
-    while (this.phase === 'running' && this.inflight.size < this.concurrency && this.readyHead < this.ready.length) {
-      const id = this.ready[this.readyHead++]!;
-      this.start(id);
-    }
-    if (this.readyHead > 4096 && this.readyHead * 2 > this.ready.length) {
-      this.ready.splice(0, this.readyHead);
-      this.readyHead = 0;
+    // A bounded amount of synchronous work per turn: a large graph's thousands of
+    // bookkeeping tasks must not hold back the operations already started (their plugin
+    // calls wait for this transaction to commit) or delay their timers.
+    let budget = PUMP_BUDGET;
+    while (this.phase === 'running' && this.inflight.size < this.concurrency && this.ready.length) {
+      if (budget-- === 0) {
+        this.continueLater();
+        break;
+      }
+      this.start(this.ready.pop()!);
     }
     this.maybeFinish();
+  }
+
+  private continueLater(): void {
+    if (this.continuation) return;
+    this.continuation = true;
+    setImmediate(() => {
+      this.continuation = false;
+      if (this.phase === 'running') this.o.store.transaction(() => this.pump());
+    });
   }
 
   private start(id: string): void {
@@ -524,7 +541,8 @@ export class Executor {
     this.remaining--;
     const next = this.dependents.get(id);
     if (!next) return;
-    for (const d of next) {
+    for (let i = next.length - 1; i >= 0; i--) {
+      const d = next[i]!;
       const n = (this.blockers.get(d) ?? 1) - 1;
       this.blockers.set(d, n);
       if (n === 0) this.ready.push(d);
@@ -536,7 +554,7 @@ export class Executor {
     if (this.inflight.size || this.retryTimers.size) return;
     if (this.phase === 'cancelling') return this.finish({ status: 'cancelled', error: 'cancelled' });
     if (this.phase === 'failing') return this.finish({ status: 'failed', error: this.failure ?? 'failed' });
-    if (this.readyHead < this.ready.length) return;
+    if (this.ready.length) return;
     for (const list of this.parked.values()) if (list.length) return;
     if (this.remaining === 0) return this.finish({ status: 'succeeded' });
     const stuck = [...this.blockers.entries()].filter(([id, n]) => n > 0 && !DONE.has(this.record(id).status)).map(([id]) => id);
