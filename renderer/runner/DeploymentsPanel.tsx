@@ -7,8 +7,11 @@ import { progressOf } from './timeline';
 
 const busyStatuses = new Set(['installing', 'uninstalling']);
 
-/** `local-microservices/blueprint.yaml` for a blueprint file path. */
-const blueprintName = (file: string): string => file.split(/[\\/]/).slice(-2).join('/');
+/** The blueprint's folder name (`local-microservices`) for a blueprint file path. */
+const blueprintName = (file: string): string => {
+  const parts = file.split(/[\\/]/);
+  return (parts.length > 1 ? parts[parts.length - 2] : parts[0]) ?? file;
+};
 
 function Progress({ d }: { d: DeploymentSummary }): JSX.Element | null {
   const exec = useRunnerStore((s) => (d.activeExecutionId ? s.executions.find((e) => e.id === d.activeExecutionId) : undefined));

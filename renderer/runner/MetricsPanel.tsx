@@ -29,7 +29,7 @@ export function MetricsPanel(): JSX.Element {
   const [available, setAvailable] = useState<{ metric: string; nodeIds: string[] }[]>([]);
   const [metric, setMetric] = useState('');
   const [node, setNode] = useState('');
-  const [windowMs, setWindowMs] = useState<number>(300_000);
+  const [windowMs, setWindowMs] = useState<number>(60_000);
   const [series, setSeries] = useState<MetricSeries[]>([]);
   const [now, setNow] = useState(Date.now());
   const deploymentId = deployment?.id;
@@ -129,11 +129,11 @@ export function MetricsPanel(): JSX.Element {
                   y={t.value}
                   stroke={t.kind === 'up' ? 'var(--error)' : 'var(--warning)'}
                   strokeDasharray="6 4"
-                  label={{ value: `${t.policy} ${t.kind === 'up' ? 'scale out' : 'scale in'} (${t.aggregation}) ${t.value}`, fill: 'var(--muted)', fontSize: 10, position: 'insideTopRight' }}
+                  label={{ value: `${t.policy} ${t.kind === 'up' ? 'scale out' : 'scale in'} (${t.aggregation}) ${t.value}`, fill: 'var(--muted)', fontSize: 10, position: 'insideBottomLeft' }}
                 />
               ))}
               {marks.map((m) => (
-                <ReferenceLine key={`${m.time}-${m.label}`} x={m.time} stroke={m.kind === 'heal' ? 'var(--edge-depends)' : 'var(--accent)'} label={{ value: m.label, fill: 'var(--muted)', fontSize: 10, position: 'insideTopLeft' }} />
+                <ReferenceLine key={`${m.time}-${m.label}`} x={m.time} stroke={m.kind === 'heal' ? 'var(--edge-depends)' : 'var(--accent)'} label={{ value: m.label, fill: 'var(--muted)', fontSize: 10, position: 'insideTopRight', angle: 0 }} />
               ))}
             </LineChart>
           </ResponsiveContainer>

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serve } from '../../engine/cli/commands/serve';
 import type { EngineHost } from '../../engine/host/engine-host';
-import { openHost } from '../../engine/host/open-host';
+import { openHost, type OpenHostOptions } from '../../engine/host/open-host';
 import type { RunningHostServer } from '../../engine/host/ws-server';
 import { buildRenderer, chromiumPath, screenshotsDir } from './designer-harness';
 
@@ -27,10 +27,11 @@ export interface RunnerHarness {
   close(): Promise<void>;
 }
 
-export async function startRunnerHarness(): Promise<RunnerHarness> {
+/** `hostOptions` go to openHost (e.g. a faster metrics interval). */
+export async function startRunnerHarness(hostOptions: Omit<OpenHostOptions, 'home'> = {}): Promise<RunnerHarness> {
   const staticDir = await buildRenderer();
   const home = mkdtempSync(join(tmpdir(), 'trellis-runner-home-'));
-  const host = openHost({ home });
+  const host = openHost({ ...hostOptions, home });
   const server = await serve({ host, staticDir, log: () => undefined });
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -46,6 +47,7 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
     async close() {
       await browser.close();
       await server.close();
+      await host.close();
     },
   };
 }
@@ -68,4 +70,20 @@ export async function openRunner(h: RunnerHarness, options: { dark?: boolean; fi
 /** Screenshot into test-results/screenshots/runner-NAME.png. */
 export function shot(page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: join(screenshotsDir, `runner-${name}.png`) });
+}
+
+/** Uninstalls every installed deployment through the host (test clean-up: no processes left). */
+export async function uninstallAll(h: RunnerHarness): Promise<void> {
+  const list = await h.host.call('deployments.list', {});
+  for (const d of list.ok ? list.value : []) {
+    if (d.status === 'created' || d.status === 'uninstalled') continue;
+    const r = await h.host.call('executions.start', { deploymentId: d.id, workflow: 'uninstall' });
+    if (!r.ok || !('id' in r.value)) continue;
+    const id = r.value.id;
+    for (let i = 0; i < 240; i++) {
+      const x = await h.host.call('executions.get', { executionId: id });
+      if (!x.ok || ['terminated', 'failed', 'cancelled'].includes(x.value.status)) break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
 }

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, haveChromium, openRunner, shot, startRunnerHarness, type RunnerHarness } from './runner-harness';
+import { chromiumPath, haveChromium, openRunner, shot, startRunnerHarness, uninstallAll, type RunnerHarness } from './runner-harness';
 
 const haveRedis = (() => {
   try {
@@ -44,19 +44,7 @@ describe.skipIf(!canRun && process.env['CI'] !== 'true')('the runner in Chromium
   afterAll(async () => {
     // Leave no processes behind, whatever happened above.
     if (h) {
-      const list = await h.host.call('deployments.list', {});
-      for (const d of list.ok ? list.value : []) {
-        if (d.status === 'created' || d.status === 'uninstalled') continue;
-        const r = await h.host.call('executions.start', { deploymentId: d.id, workflow: 'uninstall' });
-        if (r.ok && 'id' in r.value) {
-          const id = r.value.id;
-          for (let i = 0; i < 120; i++) {
-            const x = await h.host.call('executions.get', { executionId: id });
-            if (!x.ok || ['terminated', 'failed', 'cancelled'].includes(x.value.status)) break;
-            await new Promise((res) => setTimeout(res, 250));
-          }
-        }
-      }
+      await uninstallAll(h);
       await h.close();
     }
   }, 120_000);
