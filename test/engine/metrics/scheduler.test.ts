@@ -238,6 +238,26 @@ describe('metrics scheduler', () => {
     expect(host.started[0]?.parameters).toEqual({ scalable_entity_name: 'service', delta: -1 });
   });
 
+  it('scales a scaling group as a unit: counts group instances and names the group', async () => {
+    const file = join(home, 'group.yaml');
+    writeFileSync(
+      file,
+      BLUEPRINT.replace(
+        '\npolicies:\n',
+        '\ngroups:\n  stack:\n    members: [service]\n' +
+          'policies:\n  stack_size:\n    type: cloudify.policies.scaling\n    targets: [stack]\n    properties: { default_instances: 2, min_instances: 1, max_instances: 3 }\n',
+      ).replace('targets: [service]\n    properties:\n      metric', 'targets: [stack]\n    properties:\n      metric'),
+    );
+    const r = compile({ file, resolver: createImportResolver({ coreTypesFile, libraries: [] }) });
+    expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    (host as { plan: Plan }).plan = r.plan!;
+    host.list.forEach((i, n) => (i.scalingGroups = [{ name: 'stack', id: `stack_${n}` }]));
+    await round([0, 0]);
+    await round([30, 30]);
+    expect(host.started.filter((x) => x.workflow === 'scale')).toEqual([{ workflow: 'scale', parameters: { scalable_entity_name: 'stack', delta: 1 }, triggeredBy: 'policy:autoscale', at: now }]);
+    expect(host.policyEvents('autoscale').at(-1)!.reason).toMatch(/2 -> 3 instances/);
+  });
+
   it('evaluates nothing while policies are paused, and says so', async () => {
     host.paused = true;
     await round([0, 0]);
