@@ -176,6 +176,9 @@ export class SeriesStore {
     // Live `metric` events are a feed, not the record (the series are): they follow the raw
     // retention, or the events table would grow by every sample ever collected.
     this.db.prepare("DELETE FROM events WHERE type = 'metric' AND time < ?").run(new Date(now - this.rawRetentionMs).toISOString());
+    // Policy `hold` decisions (level debug, one per policy per interval) follow the roll-ups:
+    // the charts that explain them are gone after that. Actions and skips are kept.
+    this.db.prepare("DELETE FROM events WHERE type = 'policy' AND level = 'debug' AND time < ?").run(new Date(now - this.rollupRetentionMs).toISOString());
     // Series with no data left (e.g. removed instances) go too, so metric lists stay current.
     this.db.exec(`DELETE FROM metric_series WHERE id NOT IN (SELECT series_id FROM metric_rollups)
                   AND id NOT IN (SELECT series_id FROM metric_samples)`);

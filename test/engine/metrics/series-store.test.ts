@@ -71,6 +71,15 @@ describe('series store', () => {
     expect(store.queryEvents({}).map((e) => e.message)).toEqual(['old log line', 'new samples']);
   });
 
+  it('drops policy holds with the roll-ups, and keeps the decisions that acted', () => {
+    const at = (ms: number) => new Date(ms).toISOString();
+    store.appendEvent({ type: 'policy', time: at(T0), level: 'debug', deploymentId: 'dep', policy: 'p', decision: 'hold', reason: 'within', message: 'old hold' });
+    store.appendEvent({ type: 'policy', time: at(T0), level: 'info', deploymentId: 'dep', policy: 'p', decision: 'scale_out', reason: 'high', message: 'old scale' });
+    store.appendEvent({ type: 'policy', time: at(T0 + 59 * 60_000), level: 'debug', deploymentId: 'dep', policy: 'p', decision: 'hold', reason: 'within', message: 'recent hold' });
+    series.prune(T0 + 61 * 60_000); // roll-up retention is an hour here
+    expect(store.queryEvents({}).map((e) => e.message)).toEqual(['old scale', 'recent hold']);
+  });
+
   it('answers raw queries per instance, filtered by node, instance and time range', () => {
     series.ingest([sample('a', T0, 1), sample('a', T0 + 5_000, 2), sample('b', T0 + 5_000, 3), sample('db', T0 + 5_000, 9, 'rps', 'datastore')]);
     const now = T0 + 60_000;
