@@ -70,6 +70,8 @@ type Phase = 'running' | 'failing' | 'cancelling' | 'force-cancelled' | 'done';
 const DONE: ReadonlySet<TaskStatus> = new Set(['succeeded', 'skipped']);
 /** Tasks started per synchronous turn of the scheduler. */
 const PUMP_BUDGET = 200;
+/** Completions journaled per transaction. */
+const FLUSH_BATCH = 4;
 const nowIso = (): string => new Date().toISOString();
 
 /** Creates the limiter for a set of plugins (one per host, shared by its executors). */
@@ -382,15 +384,22 @@ export class Executor {
    */
   private whenFlushed(step: () => void): void {
     this.pendingSteps.push(step);
-    if (this.pendingSteps.length > 1) return;
-    setImmediate(() => {
-      const steps = this.pendingSteps.splice(0);
-      if (this.phase === 'force-cancelled' || this.phase === 'done') return;
-      this.o.store.transaction(() => {
-        for (const st of steps) st();
-        this.pump();
-      });
+    if (this.pendingSteps.length === 1) setImmediate(() => this.flushSteps());
+  }
+
+  /** Small batches: a big one would hold every unblocked operation back until the whole
+   * batch is journaled, putting parallel operations in lockstep. */
+  private flushSteps(): void {
+    if (this.phase === 'force-cancelled' || this.phase === 'done') {
+      this.pendingSteps.length = 0;
+      return;
+    }
+    const steps = this.pendingSteps.splice(0, FLUSH_BATCH);
+    this.o.store.transaction(() => {
+      for (const st of steps) st();
+      this.pump();
     });
+    if (this.pendingSteps.length) setImmediate(() => this.flushSteps());
   }
 
   private async buildContext(spec: TaskSpec, p: Prepared, attempt: number, signal: AbortSignal, tracked: TrackedInstance[]) {
