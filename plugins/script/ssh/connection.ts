@@ -276,7 +276,7 @@ export function connectSsh(target: SshTarget, options: ConnectOptions): Promise<
     const client = new Client();
     let verdict: HostKeyVerdict | undefined;
     let settled = false;
-    const done = (error: unknown, value?: Client) => {
+    const done = (error: Error | undefined, value?: Client) => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);

@@ -136,10 +136,13 @@ describe.skipIf(!peer)('scripts on a remote host over SSH (real sshd)', () => {
     const s = await script('slow.sh', 'echo first\nsleep 1.5\necho second\n');
     const { ctx } = remote(s);
     const seen: { line: string; at: number }[] = [];
-    const info = ctx.logger.info;
-    ctx.logger.info = (message, data) => {
-      seen.push({ line: message, at: Date.now() });
-      info(message, data);
+    const logger = ctx.logger;
+    ctx.logger = {
+      ...logger,
+      info: (message, data) => {
+        seen.push({ line: message, at: Date.now() });
+        logger.info(message, data);
+      },
     };
     await run(ctx);
     const ended = Date.now();
@@ -169,14 +172,17 @@ describe.skipIf(!peer)('scripts on a remote host over SSH (real sshd)', () => {
     const s = await script('long.sh', 'sleep 300 &\necho "child=$!"\nwait\n');
     const t = remote(s);
     let childPid: number | undefined;
-    const info = t.ctx.logger.info;
-    t.ctx.logger.info = (message, data) => {
-      const m = /^child=(\d+)$/.exec(message);
-      if (m) {
-        childPid = Number(m[1]);
-        abortWith(t.abort);
-      }
-      info(message, data);
+    const logger = t.ctx.logger;
+    t.ctx.logger = {
+      ...logger,
+      info: (message, data) => {
+        const m = /^child=(\d+)$/.exec(message);
+        if (m) {
+          childPid = Number(m[1]);
+          abortWith(t.abort);
+        }
+        logger.info(message, data);
+      },
     };
     const started = Date.now();
     const failure = await run(t.ctx).catch((e: unknown) => e);
