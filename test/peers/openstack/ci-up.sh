@@ -8,7 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 STATE=${TRELLIS_OPENSTACK_STATE:-/tmp/trellis-peers/openstack}
 up_and_answering() {
   [ -f "$STATE/ready" ] && [ -f "$STATE/env.json" ] || return 1
-  for url in http://127.0.0.1:5000/v3 http://127.0.0.1:8774/ http://127.0.0.1:9696/ http://127.0.0.1:9292/; do
+  for url in http://127.0.0.1:5000/v3 http://127.0.0.1:8774/ http://127.0.0.1:9696/ http://127.0.0.1:9292/ http://127.0.0.1:8776/; do
     curl -s -o /dev/null --max-time 5 "$url" || return 1
   done
 }

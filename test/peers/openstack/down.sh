@@ -5,7 +5,7 @@ STATE=${TRELLIS_OPENSTACK_STATE:-/tmp/trellis-peers/openstack}
 R=$STATE/run
 rm -f "$STATE/ready"
 pids=()
-for s in nova-api nova-compute nova-scheduler nova-conductor neutron-server glance-api placement keystone mysqld; do
+for s in cinder-volume cinder-scheduler cinder-api nova-api nova-compute nova-scheduler nova-conductor neutron-server glance-api placement keystone mysqld; do
   if [ -f "$R/$s.pid" ]; then p=$(cat "$R/$s.pid"); kill -TERM "$p" 2>/dev/null && pids+=("$p"); rm -f "$R/$s.pid"; fi
 done
 if [ -f "$R/rabbitmq.pid" ]; then

@@ -6,7 +6,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(keystone glance-api glance-common nova-api nova-conductor nova-scheduler placement-api
   neutron-server neutron-plugin-ml2 python3-openstackclient rabbitmq-server mariadb-server
-  uwsgi-plugin-python3 curl iproute2)
+  uwsgi-plugin-python3 curl iproute2
+  python3-cinder cinder-common)  # Cinder runs from python3-cinder (cinder-volume would pull LVM/iSCSI)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && { echo "openstack peer: packages already installed"; exit 0; }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Start a minimal real OpenStack (Debian 12 / Zed packages, see install.sh) on 127.0.0.1:
 # Keystone (uwsgi), Glance, Placement (uwsgi), Nova with the fake hypervisor (servers really
-# reach ACTIVE), Neutron ML2 with an agentless driver; MariaDB and RabbitMQ started by hand
+# reach ACTIVE), Neutron ML2 with an agentless driver, Cinder with its fake (logging) volume
+# driver (volumes really go available / in-use); MariaDB and RabbitMQ started by hand
 # (no systemd). Wipes and recreates its state directory, then seeds an image, two flavors,
 # an external network, a member user/project and a project with a quota of 2 instances.
 # Writes $STATE/env.json (endpoint + credentials for the tests) and $STATE/ready last.
@@ -161,6 +162,10 @@ $AUTH
 region_name = RegionOne
 [cinder]
 os_region_name = RegionOne
+# Cinder only lets Nova detach volumes it attached when Nova sends a service token (OSSA-2023-003)
+[service_user]
+send_service_user_token = true
+$AUTH
 EOF
 cat > etc/neutron.conf <<EOF
 [DEFAULT]
@@ -198,6 +203,32 @@ flat_networks = public
 [ml2_type_vxlan]
 vni_ranges = 1:1000
 EOF
+cat > etc/cinder.conf <<EOF
+[DEFAULT]
+log_dir = $STATE/log
+state_path = $STATE/data/cinder
+host = trellis-volume
+my_ip = 127.0.0.1
+transport_url = rabbit://guest:guest@127.0.0.1:5672/
+auth_strategy = keystone
+osapi_volume_listen = 127.0.0.1
+osapi_volume_listen_port = 8776
+osapi_volume_workers = 1
+api_paste_config = /etc/cinder/api-paste.ini
+enabled_backends = fake
+[database]
+connection = $DB/cinder
+[oslo_concurrency]
+lock_path = $STATE/lock
+[keystone_authtoken]
+www_authenticate_uri = $KS
+$AUTH
+[nova]
+$AUTH
+[fake]
+volume_driver = cinder.tests.fake_driver.FakeLoggingVolumeDriver
+volume_backend_name = fake
+EOF
 # The agentless ML2 driver, registered through an entry point Neutron finds on PYTHONPATH.
 cp "$HERE/bindall_driver.py" py/trellis_bindall.py
 mkdir -p py/trellis_bindall-0.1.dist-info
@@ -205,7 +236,10 @@ printf 'Metadata-Version: 2.1\nName: trellis-bindall\nVersion: 0.1\n' > py/trell
 printf '[neutron.ml2.mechanism_drivers]\nbindall = trellis_bindall:BindAllMechanismDriver\n' > py/trellis_bindall-0.1.dist-info/entry_points.txt
 # nova-compute from python3-nova (the Debian nova-compute package would pull in qemu/libvirt).
 printf '#!/usr/bin/python3\nimport sys\nfrom nova.cmd.compute import main\nsys.exit(main())\n' > bin/nova-compute
-chmod 755 bin/nova-compute
+for c in api scheduler volume; do
+  printf '#!/usr/bin/python3\nimport sys\nfrom cinder.cmd.%s import main\nsys.exit(main())\n' $c > bin/cinder-$c
+done
+chmod 755 bin/nova-compute bin/cinder-*
 chmod -R go+rX etc py bin   # services that drop privileges still read their config
 t configs
 
@@ -221,7 +255,7 @@ start mysqld mariadbd --defaults-file=etc/my.cnf
 for _ in $(seq 1 80); do mariadb -S run/mysqld.sock -uroot -e 'select 1' >/dev/null 2>&1 && break; sleep 0.25; done
 mariadb -S run/mysqld.sock -uroot -e "CREATE USER os@'127.0.0.1' IDENTIFIED BY '$DB_PW'; GRANT ALL ON *.* TO os@'127.0.0.1';
   CREATE DATABASE keystone; CREATE DATABASE glance; CREATE DATABASE placement; CREATE DATABASE neutron;
-  CREATE DATABASE nova_api; CREATE DATABASE nova; CREATE DATABASE nova_cell0;"
+  CREATE DATABASE nova_api; CREATE DATABASE nova; CREATE DATABASE nova_cell0; CREATE DATABASE cinder;"
 t mariadb-up
 
 # ------------------------------------------------------------------------------ schema (parallel) + keystone
@@ -236,6 +270,9 @@ P2=$!
 ( S=$(date +%s); neutron-db-manage --config-file etc/neutron.conf upgrade heads > log/neutron-dbsync.log 2>&1
   echo "neutron dbsync $(( $(date +%s)-S ))s" >> log/timings ) &
 P3=$!
+( S=$(date +%s); cinder-manage --config-file etc/cinder.conf db sync > log/cinder-dbsync.log 2>&1
+  echo "cinder dbsync $(( $(date +%s)-S ))s" >> log/timings ) &
+P4=$!
 K="keystone-manage --config-file etc/keystone.conf"
 { $K db_sync
   $K fernet_setup --keystone-user root --keystone-group root
@@ -250,15 +287,16 @@ export OS_AUTH_URL=$KS OS_IDENTITY_API_VERSION=3 OS_USERNAME=admin OS_PASSWORD=$
   OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=RegionOne OS_INTERFACE=public
 { echo "service create --name nova compute"; echo "service create --name glance image"
   echo "service create --name placement placement"; echo "service create --name neutron network"
+  echo "service create --name cinderv3 volumev3"
   # the network endpoint without /v2.0: clients (pkgcloud too) append it
-  for s in "compute http://127.0.0.1:8774/v2.1" "image http://127.0.0.1:9292" "placement http://127.0.0.1:8778" "network http://127.0.0.1:9696"; do
+  for s in "compute http://127.0.0.1:8774/v2.1" "image http://127.0.0.1:9292" "placement http://127.0.0.1:8778" "network http://127.0.0.1:9696" "volumev3 http://127.0.0.1:8776/v3/%(project_id)s"; do
     set -- $s; for i in public internal admin; do echo "endpoint create --region RegionOne $1 $i $2"; done; done
 } > catalog.cmds
 openstack < catalog.cmds > log/catalog.out 2>&1   # one CLI process, many commands (cliff interactive mode)
-[ "$(openstack endpoint list -f value | wc -l)" = 15 ] || { echo "catalog incomplete"; cat log/catalog.out; exit 1; }
+[ "$(openstack endpoint list -f value | wc -l)" = 18 ] || { echo "catalog incomplete"; cat log/catalog.out; exit 1; }
 t catalog
-wait $P1 $P2 $P3
-grep -q 'nova dbsync' log/timings && grep -q 'neutron dbsync' log/timings || { echo "db sync failed, see $STATE/log/*dbsync.log"; exit 1; }
+wait $P1 $P2 $P3 $P4
+grep -q 'nova dbsync' log/timings && grep -q 'neutron dbsync' log/timings && grep -q 'cinder dbsync' log/timings || { echo "db sync failed, see $STATE/log/*dbsync.log"; exit 1; }
 t dbsyncs-done
 
 # ------------------------------------------------------------------------------ services
@@ -269,7 +307,10 @@ start nova-api nova-api --config-file etc/nova.conf
 start nova-conductor nova-conductor --config-file etc/nova.conf
 start nova-scheduler nova-scheduler --config-file etc/nova.conf
 start nova-compute bin/nova-compute --config-file etc/nova.conf
-for p in 8778 9292 9696 8774; do wait_http http://127.0.0.1:$p/; done
+start cinder-api bin/cinder-api --config-file etc/cinder.conf
+start cinder-scheduler bin/cinder-scheduler --config-file etc/cinder.conf
+start cinder-volume bin/cinder-volume --config-file etc/cinder.conf
+for p in 8778 9292 9696 8774 8776; do wait_http http://127.0.0.1:$p/; done
 ss -ltnp | awk '$4 ~ /:4369$/ && $4 ~ /^127/ {print $6}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 > run/epmd.pid || true
 t apis-listening
 # Map the compute node into cell1 once it has registered in placement. (No "| grep -q":
@@ -282,6 +323,8 @@ t compute-mapped
 # ------------------------------------------------------------------------------ seed data
 head -c 1024 /dev/zero > data/tiny.img
 cat > seed.cmds <<EOF
+role create service
+role add --project admin --user admin service
 image create --disk-format raw --container-format bare --public --file $STATE/data/tiny.img cirros-fake
 flavor create --id 1 --vcpus 1 --ram 64 --disk 1 m1.tiny
 flavor create --id 2 --vcpus 1 --ram 512 --disk 1 m1.small
@@ -301,6 +344,21 @@ case "$(openstack image list -f value -c Status) $(openstack network list -f val
   *active*public*) ;; *) echo "seed failed"; cat log/seed.out; exit 1;; esac
 [ "$(openstack quota show -f value -c instances trellis-quota)" = 2 ] || { echo "quota not set"; cat log/seed.out; exit 1; }
 t seeded
+# The scheduler learns the fake backend's capacity from cinder-volume's first report: wait
+# until a volume really becomes available (and delete it).
+st=none
+for _ in $(seq 1 30); do
+  openstack volume create --size 1 trellis-probe >/dev/null 2>&1 || true
+  for _ in $(seq 1 20); do
+    st=$(openstack volume show trellis-probe -f value -c status 2>/dev/null || true)
+    case "$st" in available|error) break;; esac; sleep 0.5; done
+  openstack volume delete trellis-probe >/dev/null 2>&1 || true
+  for _ in $(seq 1 20); do openstack volume show trellis-probe >/dev/null 2>&1 || break; sleep 0.5; done
+  [ "$st" = available ] && break
+  sleep 2
+done
+[ "$st" = available ] || { echo "cinder: volumes do not become available, see $STATE/log/cinder-*.log"; exit 1; }
+t cinder-ready
 
 # ------------------------------------------------------------------------------ what the tests read
 ADMIN_PW=$ADMIN_PW MEMBER_PW=$MEMBER_PW QUOTA_PW=$QUOTA_PW KS=$KS python3 - <<'EOF' > env.json

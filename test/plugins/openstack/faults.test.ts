@@ -102,12 +102,14 @@ describe.skipIf(!peer)('OpenStack failures', () => {
     expect(await port.listNeutron('networks', { name: `${tag}-qnet` })).toEqual([]);
   }, 180_000);
 
-  it('a volume on a cloud without block storage fails clearly (this cloud has no Cinder)', async () => {
+  it('a cloud without the service a node needs fails clearly, naming the missing catalog entry', async () => {
     const d = new Deployment();
-    d.add('vol', 'cloudify.nodes.openstack.Volume', { client_config: admin(), resource_config: { size: 1 } });
+    // RegionTwo has no endpoints at all in the loopback cloud
+    d.add('vol', 'cloudify.nodes.openstack.Volume', { client_config: { ...admin(), region_name: 'RegionTwo' }, resource_config: { size: 1 } });
     const f = await failureOf(d.run('vol', 'create'));
     expect(f).toBeInstanceOf(NonRecoverableError);
-    expect(f.message).toMatch(/no volume endpoint \(block-storage\/volumev3\/volume, interface public, region RegionOne\) in the service catalog/);
+    expect(f.message).toMatch(/no volume endpoint \(block-storage\/volumev3\/volume, interface public, region RegionTwo\) in the service catalog/);
+    expect(d.get('vol').instance.runtimeProperties.id).toBeUndefined();
   });
 
   it('reuses one token across operations', async () => {

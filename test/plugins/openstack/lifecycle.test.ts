@@ -17,11 +17,11 @@ const str = (v: unknown): string => {
   return v;
 };
 
-describe.skipIf(!peer).each(['admin', 'member'] as const)('OpenStack node types as %s', (who) => {
+describe.skipIf(!peer).each(['admin', 'member'] as const)('OpenStack node types (with a Cinder volume attached) as %s', (who) => {
   const d = new Deployment();
   const tag = `trl-${who}-${Date.now().toString(36)}`;
   let port: OpenStackPort;
-  const order = ['ext', 'net', 'router', 'subnet', 'sg', 'rule', 'kp', 'nic', 'fip', 'vm'];
+  const order = ['ext', 'net', 'router', 'subnet', 'sg', 'rule', 'kp', 'nic', 'fip', 'vm', 'vol'];
 
   beforeAll(() => {
     const cc = clientConfig(peer!, who);
@@ -61,6 +61,9 @@ describe.skipIf(!peer).each(['admin', 'member'] as const)('OpenStack node types 
       rel('cloudify.relationships.openstack.server_connected_to_security_group', 'sg'),
       rel('cloudify.relationships.openstack.server_connected_to_floating_ip', 'fip'),
     ]);
+    d.add('vol', 'cloudify.nodes.openstack.Volume', { ...common, resource_config: { name: `${tag}-vol`, size: 1, description: 'data' } }, [
+      rel('cloudify.relationships.openstack.volume_attached_to_server', 'vm'),
+    ]);
   });
 
   afterAll(async () => {
@@ -70,7 +73,7 @@ describe.skipIf(!peer).each(['admin', 'member'] as const)('OpenStack node types 
 
   const id = (name: string) => str(d.get(name).instance.runtimeProperties.id);
 
-  it('installs network, subnet, router with its interface, security group and rules, key pair, port, floating IP and a server on them', async () => {
+  it('installs network, subnet, router with its interface, security group and rules, key pair, port, floating IP, a server on them and a volume attached to it', async () => {
     await d.install(...order);
 
     const ext = await port.listNeutron(NeutronKind.network, { name: peer!.external_network });
@@ -109,12 +112,19 @@ describe.skipIf(!peer).each(['admin', 'member'] as const)('OpenStack node types 
     expect(vm.public_ip_address).toBe(fip!.floating_ip_address);
     expect(str(fip!.floating_ip_address)).toMatch(/^203\.0\.113\./);
     expect(d.get('vm').instance.runtimeProperties.openstack_cloud).toContain(`project ${peer![who].project_name}`);
+
+    const volume = await port.getVolume(id('vol'));
+    expect(volume).toMatchObject({ status: 'in-use', size: 1, name: `${tag}-vol` });
+    expect(volume!.attachments.map((a) => a.server_id)).toEqual([id('vm')]);
+    expect((await port.listVolumeAttachments(id('vm'))).map((a) => a.volumeId)).toEqual([id('vol')]);
+    expect(d.get('vol').instance.runtimeProperties.attached_to).toBe(id('vm'));
   }, 180_000);
 
   it('uninstalls everything it created and leaves the external network alone', async () => {
     const ids = Object.fromEntries(order.map((n) => [n, id(n)]));
     await d.uninstall(...order);
     expect(await port.getServer(ids.vm!)).toBeUndefined();
+    expect(await port.getVolume(ids.vol!)).toBeUndefined();
     expect(await port.getKeypair(ids.kp!)).toBeUndefined();
     expect(d.secrets.size).toBe(0);
     const gone: [NeutronKind, string][] = [
