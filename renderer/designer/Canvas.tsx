@@ -20,7 +20,6 @@ import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type JSX } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { relationshipKindOf, useCatalogStore } from '../state/catalog-store';
-import { useDocumentStore } from '../state/document-store';
 import { useLayoutStore } from '../state/layout-store';
 import { problemTemplate, useProblemsStore } from '../state/problems-store';
 import { useProjectionStore } from '../state/projection-store';
@@ -56,7 +55,6 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
   const problems = useProblemsStore((s) => s.problems);
   const selected = useSelectionStore(useShallow((s) => s.nodes));
   const selectedEdge = useSelectionStore((s) => s.edge);
-  const generation = useDocumentStore((s) => s.generation);
   const flow = useReactFlow<TemplateNode, RelationshipEdge>();
   const [menu, setMenu] = useState<ConnectMenuState | null>(null);
   const [dropHost, setDropHost] = useState<string | null>(null);
@@ -109,13 +107,14 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
     [graph.edges, selectedEdge],
   );
 
-  // Fit the view when a document is opened (after its layout arrived).
-  const fittedFor = useRef(-1);
+  // Fit the view when asked (the first projection of an opened file, a computed layout).
+  // The delay lets the new positions reach React Flow's own store first.
+  const fitRequest = useLayoutStore((s) => s.fitRequest);
   useEffect(() => {
-    if (fittedFor.current === generation || nodes.length === 0) return;
-    fittedFor.current = generation;
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
-  }, [generation, nodes.length, flow]);
+    if (fitRequest === 0) return;
+    const t = setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1.2 }), 150);
+    return () => clearTimeout(t);
+  }, [fitRequest, flow]);
 
   useEffect(
     () =>
@@ -285,7 +284,6 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
         colorMode={theme}
         minZoom={0.05}
         maxZoom={2}
-        fitView
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} />

@@ -13,7 +13,6 @@ import { useProjectionStore } from '../state/projection-store';
 import { useSelectionStore } from '../state/selection-store';
 import { useUiStore } from '../state/ui-store';
 import { autoLayout, maxAutoLayoutTemplates } from './auto-layout';
-import { canvasCommands } from './canvas-commands';
 import { relationshipKindOf } from '../state/catalog-store';
 import { createProjector } from './projection';
 import { textBuffer } from './text-buffer';
@@ -56,7 +55,9 @@ export function startSession(): () => void {
         void refreshCatalog();
       }
       if (layoutPending) {
+        // The first projection of a newly opened document: show it whole, laying out what has no position.
         layoutPending = false;
+        useLayoutStore.getState().requestFit();
         void layoutMissing();
       }
     } else useProjectionStore.getState().setErrors(result.errors, ms);
@@ -147,8 +148,8 @@ async function layoutMissing(): Promise<void> {
   // Keep what the user placed; the laid-out ones only fill the gaps.
   if (Object.keys(current).length > 0) Object.assign(merged, current);
   useLayoutStore.getState().setPositions(merged, true);
-  // Show the freshly laid-out graph whole (after React Flow has the new positions).
-  requestAnimationFrame(() => requestAnimationFrame(() => canvasCommands().fit()));
+  // Show the freshly laid-out graph whole.
+  useLayoutStore.getState().requestFit();
 }
 
 // ---------------------------------------------------------------------------------------

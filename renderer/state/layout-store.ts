@@ -13,6 +13,9 @@ export interface LayoutState {
   positions: Record<string, Point>;
   /** Changed since loaded/saved. */
   dirty: boolean;
+  /** Bumped when the canvas should fit the whole graph in view (a file opened, a layout computed). */
+  fitRequest: number;
+  requestFit(): void;
   setPositions(positions: Record<string, Point>, markDirty?: boolean): void;
   movePositions(moves: Record<string, Point>): void;
   rename(from: string, to: string): void;
@@ -23,6 +26,8 @@ export interface LayoutState {
 export const useLayoutStore = create<LayoutState>()((set) => ({
   positions: {},
   dirty: false,
+  fitRequest: 0,
+  requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
   setPositions: (positions, markDirty = false) => set({ positions, dirty: markDirty }),
   movePositions: (moves) => set((s) => ({ positions: { ...s.positions, ...moves }, dirty: true })),
   rename: (from, to) =>

@@ -32,12 +32,18 @@ export const useRunnerEventsStore = create<RunnerEventsState>()((set, get) => ({
   batches: 0,
   append: (batch) => {
     const added = get().log.append(batch);
-    if (added > 0) set((s) => ({ version: s.version + 1, received: s.received + added, batches: s.batches + 1 }));
+    if (added > 0)
+      set((s) => ({
+        version: s.version + 1,
+        received: s.received + added,
+        batches: s.batches + 1,
+      }));
   },
   setFilter: (patch) =>
     set((s) => {
       const filter: EventStreamFilter = { ...s.filter, ...patch };
-      for (const k of Object.keys(filter) as (keyof EventStreamFilter)[]) if (filter[k] === '' || filter[k] === undefined) delete filter[k];
+      for (const k of Object.keys(filter) as (keyof EventStreamFilter)[])
+        if (filter[k] === '' || filter[k] === undefined) delete filter[k];
       return { filter };
     }),
   setFollow: (follow) => set({ follow }),
@@ -45,5 +51,6 @@ export const useRunnerEventsStore = create<RunnerEventsState>()((set, get) => ({
     get().log.clear();
     set((s) => ({ version: s.version + 1 }));
   },
-  reset: () => set({ log: new EventLog(), version: 0, filter: {}, follow: true, received: 0, batches: 0 }),
+  reset: () =>
+    set({ log: new EventLog(), version: 0, filter: {}, follow: true, received: 0, batches: 0 }),
 }));

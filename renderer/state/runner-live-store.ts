@@ -5,7 +5,13 @@
  */
 import { create } from 'zustand';
 import type { HostEvent, NodeInstanceSummary } from '../../engine/host/contract';
-import { applyLiveEvents, liveFromSummaries, summarizeNode, type LiveInstances, type NodeStatus } from '../runner/live-status';
+import {
+  applyLiveEvents,
+  liveFromSummaries,
+  summarizeNode,
+  type LiveInstances,
+  type NodeStatus,
+} from '../runner/live-status';
 
 export interface RunnerLiveState {
   deploymentId: string | null;
@@ -22,7 +28,8 @@ export const useRunnerLiveStore = create<RunnerLiveState>()((set, get) => ({
   deploymentId: null,
   instances: {},
   details: [],
-  watch: (deploymentId, list) => set({ deploymentId, instances: liveFromSummaries(list), details: list }),
+  watch: (deploymentId, list) =>
+    set({ deploymentId, instances: liveFromSummaries(list), details: list }),
   setDetails: (details) => set({ details }),
   apply: (batch) => {
     const { deploymentId, instances } = get();

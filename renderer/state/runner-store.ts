@@ -13,7 +13,17 @@ export type RunnerDialog =
   | { kind: 'heal'; instanceId?: string }
   | { kind: 'execute' }
   | { kind: 'confirm'; title: string; body: string; confirmLabel: string; action: () => void }
-  | { kind: 'dryRun'; workflow: string; tasks: { id: string; name: string; instanceId?: string; operation?: string; dependsOn: string[] }[] };
+  | {
+      kind: 'dryRun';
+      workflow: string;
+      tasks: {
+        id: string;
+        name: string;
+        instanceId?: string;
+        operation?: string;
+        dependsOn: string[];
+      }[];
+    };
 
 /** Bottom tab of the runner. */
 export type RunnerTab = 'events' | 'executions' | 'metrics';
@@ -62,26 +72,46 @@ const initial = {
   interrupted: [] as ExecutionSummary[],
 };
 
-const byNewest = (a: { createdAt: string }, b: { createdAt: string }): number => b.createdAt.localeCompare(a.createdAt);
+const byNewest = (a: { createdAt: string }, b: { createdAt: string }): number =>
+  b.createdAt.localeCompare(a.createdAt);
 
 export const useRunnerStore = create<RunnerState>()((set) => ({
   ...initial,
   setDeployments: (list) =>
     set((s) => {
       const deployments = [...list].sort((a, b) => a.id.localeCompare(b.id));
-      return { deployments, selectedId: s.selectedId && list.some((d) => d.id === s.selectedId) ? s.selectedId : (deployments[0]?.id ?? null) };
+      return {
+        deployments,
+        selectedId:
+          s.selectedId && list.some((d) => d.id === s.selectedId)
+            ? s.selectedId
+            : (deployments[0]?.id ?? null),
+      };
     }),
   upsertDeployment: (d) =>
-    set((s) => ({ deployments: [...s.deployments.filter((x) => x.id !== d.id), d].sort((a, b) => a.id.localeCompare(b.id)) })),
+    set((s) => ({
+      deployments: [...s.deployments.filter((x) => x.id !== d.id), d].sort((a, b) =>
+        a.id.localeCompare(b.id),
+      ),
+    })),
   removeDeployment: (id) =>
     set((s) => {
       const deployments = s.deployments.filter((d) => d.id !== id);
-      return { deployments, selectedId: s.selectedId === id ? (deployments[0]?.id ?? null) : s.selectedId };
+      return {
+        deployments,
+        selectedId: s.selectedId === id ? (deployments[0]?.id ?? null) : s.selectedId,
+      };
     }),
-  select: (selectedId) => set((s) => (s.selectedId === selectedId ? {} : { selectedId, executions: [], selectedExecutionId: null, selectedNode: null })),
+  select: (selectedId) =>
+    set((s) =>
+      s.selectedId === selectedId
+        ? {}
+        : { selectedId, executions: [], selectedExecutionId: null, selectedNode: null },
+    ),
   setPlan: (id, plan) => set((s) => ({ plans: { ...s.plans, [id]: plan } })),
   setExecutions: (list) => set({ executions: [...list].sort(byNewest) }),
-  upsertExecution: (e) => set((s) => ({ executions: [...s.executions.filter((x) => x.id !== e.id), e].sort(byNewest) })),
+  upsertExecution: (e) =>
+    set((s) => ({ executions: [...s.executions.filter((x) => x.id !== e.id), e].sort(byNewest) })),
   selectExecution: (selectedExecutionId) => set({ selectedExecutionId }),
   selectNode: (selectedNode) => set({ selectedNode }),
   openDialog: (dialog) => set({ dialog }),
@@ -92,11 +122,20 @@ export const useRunnerStore = create<RunnerState>()((set) => ({
 }));
 
 /** Selector: the selected deployment. */
-export const selectDeployment = (s: RunnerState): DeploymentSummary | undefined => s.deployments.find((d) => d.id === s.selectedId);
+export const selectDeployment = (s: RunnerState): DeploymentSummary | undefined =>
+  s.deployments.find((d) => d.id === s.selectedId);
 
 /** Selector: the selected deployment's plan. */
-export const selectPlan = (s: RunnerState): Plan | undefined => (s.selectedId ? s.plans[s.selectedId] : undefined);
+export const selectPlan = (s: RunnerState): Plan | undefined =>
+  s.selectedId ? s.plans[s.selectedId] : undefined;
 
 /** Selector: the running (or queued) execution of the selected deployment. */
 export const selectActiveExecution = (s: RunnerState): ExecutionSummary | undefined =>
-  s.executions.find((e) => e.status === 'started' || e.status === 'pending' || e.status === 'queued' || e.status === 'cancelling' || e.status === 'force_cancelling');
+  s.executions.find(
+    (e) =>
+      e.status === 'started' ||
+      e.status === 'pending' ||
+      e.status === 'queued' ||
+      e.status === 'cancelling' ||
+      e.status === 'force_cancelling',
+  );
