@@ -1,7 +1,8 @@
 /**
  * A fast reader for the plain subset of YAML that blueprints are written in: block maps and
  * sequences indented with spaces, one-line plain and quoted scalars, one-line flow
- * collections, literal/folded block scalars, comments, anchors, aliases and `<<` merges.
+ * collections, literal/folded block scalars, comments, anchors, aliases and `<<` merges
+ * (`<<: *a` and `<<: [*a, *b]` on the key's line).
  *
  * Why: the yaml package is exact but costs ~0.1 ms per node template, which alone exceeds
  * the budget for a 10,000-node blueprint. This reader produces the same values and the same
@@ -244,6 +245,7 @@ class FastReader {
   private blockMap(col: number, path: string, ks0: number, ke0: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const seen = new Set<string>();
+    const merges: string[] = [];
     const start = this.pos;
     this.locs.set(path, { ks: ks0, ke: ke0, vs: start, ve: start });
     let end = start;
@@ -263,9 +265,18 @@ class FastReader {
       const p2 = childPath(path, key);
       let value: unknown;
       const duplicate = !isMerge && seen.has(key);
-      // `<<` merges re-root the merged map's locations under this map; the yaml walk does
-      // that, so documents with merges take the exact path.
-      if (isMerge) giveUp();
+      if (isMerge) {
+        // `<<: *a` or `<<: [*a, *b]`, applied after the map's own keys (which win).
+        const le = this.lineEnd(p);
+        const rest = this.text.slice(p, le).replace(/\s+#.*$/, '').trimEnd();
+        const m = /^(?:\*([^\s,[\]{}]+)|\[\s*\*([^\s,[\]{}]+)((?:\s*,\s*\*[^\s,[\]{}]+)*)\s*\])$/.exec(rest);
+        if (!m) giveUp();
+        const names = m?.[1] !== undefined ? [m[1]] : [m?.[2] as string, ...[...(m?.[3] ?? '').matchAll(/\*([^\s,[\]{}]+)/g)].map((x) => x[1] as string)];
+        merges.push(...names);
+        this.pos = le < this.n ? le + 1 : this.n;
+        this.skipBlankLines();
+        continue;
+      }
       if (duplicate) {
         // The walk over yaml's tree records the duplicate key's own span first, then
         // overwrites it with the value: replay that order.
@@ -283,6 +294,7 @@ class FastReader {
       end = this.locs.get(p2)?.ve ?? end;
       this.skipBlankLines();
     }
+    for (const name of merges) this.merge(name, path, out, seen);
     this.locs.set(path, { ks: ks0, ke: ke0, vs: start, ve: end });
     return out;
   }
@@ -338,7 +350,9 @@ class FastReader {
       if (name === '' || /[[\]{},]/.test(name) || this.anchors.size >= MAX_ANCHORS) giveUp();
       while (e < this.n && this.text.charCodeAt(e) === 32) e++;
       if (this.text[e] === '&' || this.text[e] === '*') giveUp();
-      const before = new Set(this.locs.keys());
+      // A second definition at a path already read (a duplicate key) would leave stale
+      // locations under it: the exact path handles that.
+      if (this.locs.has(path) || path === '') giveUp();
       let value: unknown;
       if (this.restIsEmpty(e)) {
         this.endOfLine(e);
@@ -349,7 +363,8 @@ class FastReader {
         value = this.inlineValue(path, ks, ke, parentCol);
       }
       const captured: [string, Loc][] = [];
-      for (const [k, v] of this.locs) if (!before.has(k) || k === path) if (k === path || k.startsWith(path)) captured.push([k, v]);
+      const inside = [`${path}.`, `${path}[`];
+      for (const [k, v] of this.locs) if (k === path || k.startsWith(inside[0] as string) || k.startsWith(inside[1] as string)) captured.push([k, v]);
       this.anchors.set(name, { value });
       this.anchorLocs.set(name, { path, locs: captured });
       return value;
@@ -403,6 +418,25 @@ class FastReader {
     this.skipBlankLines();
     if (this.pos < this.n && this.column(this.pos) > parentCol) giveUp();
     this.pos = save;
+  }
+
+  /** Copies an anchored map's entries the map does not set itself, with their locations. */
+  private merge(name: string, path: string, out: Record<string, unknown>, seen: Set<string>): void {
+    const anchored = this.anchors.get(name);
+    const a = this.anchorLocs.get(name);
+    if (!anchored || !a) return giveUp();
+    const source = anchored.value;
+    if (typeof source !== 'object' || source === null || Array.isArray(source)) giveUp();
+    for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out[key] = structuredClone(value);
+      const from = childPath(a.path, key);
+      const to = childPath(path, key);
+      for (const [k, loc] of a.locs) {
+        if (k === from || k.startsWith(`${from}.`) || k.startsWith(`${from}[`)) this.locs.set(to + k.slice(from.length), loc);
+      }
+    }
   }
 
   private replayAnchor(name: string, path: string): void {

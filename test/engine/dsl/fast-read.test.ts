@@ -65,6 +65,7 @@ describe('fast reader', () => {
     ['empty values', 'a:\nb: {}\nc: []\nd:\n  e:\n'],
     ['duplicate keys', 'a: 1\nb: 2\na: 3\n'],
     ['urls and colons in plain scalars', 'a: http://x.org/y?z=1\nb: c:d\n'],
+    ['merge keys', 'defs:\n  a: &a\n    k: 1\n    n: { deep: [1, 2] }\n  b: &b { k: 2, j: 3 }\nuse:\n  one:\n    <<: *a\n    k: 9\n  two:\n    <<: [*b, *a]\n'],
   ])('accepts and agrees on %s', (_name, text) => {
     expect(agrees(text)).toBe(true);
   });
@@ -75,7 +76,7 @@ describe('fast reader', () => {
     ['multi-line flow', 'a: [1,\n  2]\n'],
     ['document markers', '---\na: 1\n'],
     ['tabs', 'a:\n\tb: 1\n'],
-    ['merge keys', 'a: &x {k: 1}\nb:\n  <<: *x\n  j: 2\n'],
+    ['merge keys on the next line', 'a: &x {k: 1}\nb:\n  <<:\n    *x\n'],
     ['syntax errors', 'a: [1, 2\n'],
     ['bad indentation', 'a:\n    b: 1\n  c: 2\n'],
   ])('leaves %s to the yaml package', (_name, text) => {
@@ -131,5 +132,42 @@ describe('fast reader on arbitrary text', () => {
       }),
       { numRuns: Number(process.env.FAST_READ_RUNS ?? 3000) },
     );
+  });
+
+  it('agrees with the yaml package on documents built from anchors, aliases and merges', () => {
+    const anchors = 'x: &x\n  k: 1\n  m: [1, 2]\ny: &y { k: 2, j: 3 }\nz: &z 5\nf:\n  g: &g\n    <<: *y\n    h: 1\n';
+    const line = fc.constantFrom(
+      'a:\n  <<: *x\n',
+      'b:\n  k: 9\n  <<: *y\n',
+      'c:\n  <<: [*y, *x]\n  q: 1\n',
+      'd:\n  - <<: *x\n    r: 2\n',
+      'e: *x\n',
+      'i:\n  <<: *g\n',
+      'j: [*z, *z]\n',
+      'k:\n  <<: *z\n',
+      'w: &x { k: 7 }\n',
+      'v:\n  <<: *x\n  m: 0\n',
+    );
+    const runs = Number(process.env.FAST_READ_RUNS ?? 500);
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.uniqueArray(line, { minLength: 1, maxLength: 8 }), (lines) => {
+        const text = anchors + lines.join('');
+        const fast = fastRead(text);
+        if (!fast) return;
+        accepted++;
+        const reporter = new Reporter();
+        const doc = readWithYaml('/x.yaml', text, 'blueprint', reporter);
+        expect(reporter.problems.filter((p) => p.code === 'yaml-syntax' && p.severity === 'error'), text).toEqual([]);
+        expect(fast.value, text).toEqual(doc.value);
+        for (const [path, loc] of doc.locs) {
+          const mine = fast.locs.get(path);
+          expect(mine && [mine.ks, mine.vs], `${text} at ${path}`).toEqual([loc.ks, loc.vs]);
+        }
+      }),
+      { numRuns: runs },
+    );
+    // Merging a scalar is an error (left to yaml); the rest must be read here.
+    expect(accepted).toBeGreaterThan(runs / 4);
   });
 });
