@@ -14,7 +14,9 @@ import { getHostClient } from '../host';
 
 function suggestId(file: string, taken: readonly string[]): string {
   const parts = file.split(/[\\/]/);
-  const base = (parts.length > 1 ? parts[parts.length - 2] : parts[0])?.replace(/[^A-Za-z0-9_.-]/g, '-') || 'deployment';
+  const base =
+    (parts.length > 1 ? parts[parts.length - 2] : parts[0])?.replace(/[^A-Za-z0-9_.-]/g, '-') ||
+    'deployment';
   let id = base;
   for (let n = 2; taken.includes(id); n++) id = `${base}-${n}`;
   return id;
@@ -39,13 +41,20 @@ export function CreateDeploymentDialog(): JSX.Element {
       .call('blueprint.compile', { file })
       .then((r) => {
         if (!r.ok) setLoadError(describeError(r.error));
-        else if (!r.value.plan) setLoadError(r.value.problems.find((p) => p.severity === 'error')?.message ?? 'The blueprint has errors');
+        else if (!r.value.plan)
+          setLoadError(
+            r.value.problems.find((p) => p.severity === 'error')?.message ??
+              'The blueprint has errors',
+          );
         else setPlan(r.value.plan);
       });
   }, [file, takenList]);
 
   const fields = useMemo(() => (plan ? inputFields(plan.inputs) : []), [plan]);
-  const { values, errors } = useMemo(() => (plan ? validateInputs(plan.inputs, texts) : { values: {}, errors: {} }), [plan, texts]);
+  const { values, errors } = useMemo(
+    () => (plan ? validateInputs(plan.inputs, texts) : { values: {}, errors: {} }),
+    [plan, texts],
+  );
   const idError = deploymentIdError(id, takenList);
   const valid = plan !== null && idError === undefined && Object.keys(errors).length === 0;
 
@@ -65,14 +74,22 @@ export function CreateDeploymentDialog(): JSX.Element {
       footer={
         <>
           <button onClick={close}>Cancel</button>
-          <button className="primary" disabled={!valid || busy} onClick={() => void submit()} data-testid="create-deployment-submit">
+          <button
+            className="primary"
+            disabled={!valid || busy}
+            onClick={() => void submit()}
+            data-testid="create-deployment-submit"
+          >
             {busy ? 'Creating…' : 'Create'}
           </button>
         </>
       }
     >
       {!file ? (
-        <p className="rhint">Save the blueprint first (or open one of the examples): a deployment is made from a blueprint file.</p>
+        <p className="rhint">
+          Save the blueprint first (or open one of the examples): a deployment is made from a
+          blueprint file.
+        </p>
       ) : (
         <>
           <div className="rfield">
@@ -81,10 +98,21 @@ export function CreateDeploymentDialog(): JSX.Element {
               {file}
             </div>
           </div>
-          {dirty && <p className="rwarn">The blueprint has unsaved changes; the deployment uses the saved file.</p>}
+          {dirty && (
+            <p className="rwarn">
+              The blueprint has unsaved changes; the deployment uses the saved file.
+            </p>
+          )}
           <div className="rfield">
             <label htmlFor="dep-id">Deployment id</label>
-            <input id="dep-id" value={id} onChange={(e) => setId(e.target.value)} className={idError ? 'invalid' : ''} data-testid="deployment-id" autoFocus />
+            <input
+              id="dep-id"
+              value={id}
+              onChange={(e) => setId(e.target.value)}
+              className={idError ? 'invalid' : ''}
+              data-testid="deployment-id"
+              autoFocus
+            />
             {idError && <span className="rerr">{idError}</span>}
           </div>
           {loadError && <p className="rerr">{loadError}</p>}
@@ -94,11 +122,21 @@ export function CreateDeploymentDialog(): JSX.Element {
           {fields.map((f) => (
             <div className="rfield" key={f.name}>
               <label htmlFor={`input-${f.name}`} title={f.description}>
-                {f.name} <span className="muted">{f.type}{f.required ? ', required' : ''}</span>
+                {f.name}{' '}
+                <span className="muted">
+                  {f.type}
+                  {f.required ? ', required' : ''}
+                </span>
               </label>
               {f.choices ? (
-                <select id={`input-${f.name}`} value={texts[f.name] ?? ''} onChange={(e) => setTexts({ ...texts, [f.name]: e.target.value })}>
-                  <option value="">{f.defaultText ? `default (${f.defaultText})` : 'choose…'}</option>
+                <select
+                  id={`input-${f.name}`}
+                  value={texts[f.name] ?? ''}
+                  onChange={(e) => setTexts({ ...texts, [f.name]: e.target.value })}
+                >
+                  <option value="">
+                    {f.defaultText ? `default (${f.defaultText})` : 'choose…'}
+                  </option>
                   {f.choices.map((c) => (
                     <option key={c}>{c}</option>
                   ))}
@@ -113,7 +151,13 @@ export function CreateDeploymentDialog(): JSX.Element {
                   onChange={(e) => setTexts({ ...texts, [f.name]: e.target.value })}
                 />
               )}
-              {errors[f.name] ? <span className="rerr" data-testid={`input-error-${f.name}`}>{errors[f.name]}</span> : f.description && <span className="muted small">{f.description}</span>}
+              {errors[f.name] ? (
+                <span className="rerr" data-testid={`input-error-${f.name}`}>
+                  {errors[f.name]}
+                </span>
+              ) : (
+                f.description && <span className="muted small">{f.description}</span>
+              )}
             </div>
           ))}
         </>

@@ -14,17 +14,29 @@ const blueprintName = (file: string): string => {
 };
 
 function Progress({ d }: { d: DeploymentSummary }): JSX.Element | null {
-  const exec = useRunnerStore((s) => (d.activeExecutionId ? s.executions.find((e) => e.id === d.activeExecutionId) : undefined));
+  const exec = useRunnerStore((s) =>
+    d.activeExecutionId ? s.executions.find((e) => e.id === d.activeExecutionId) : undefined,
+  );
   if (!d.activeExecutionId && !busyStatuses.has(d.status)) return null;
   const p = exec ? progressOf(exec.taskCounts) : undefined;
   return (
-    <span className={`pbar${p === undefined ? ' indeterminate' : ''}`} title={exec ? `${exec.workflow}: ${Math.round((p ?? 0) * 100)}%` : 'running'} data-testid="deployment-progress">
+    <span
+      className={`pbar${p === undefined ? ' indeterminate' : ''}`}
+      title={exec ? `${exec.workflow}: ${Math.round((p ?? 0) * 100)}%` : 'running'}
+      data-testid="deployment-progress"
+    >
       <span style={{ width: p === undefined ? '35%' : `${p * 100}%` }} />
     </span>
   );
 }
 
-function ValueTable({ values, testId }: { values: Record<string, Value>; testId: string }): JSX.Element {
+function ValueTable({
+  values,
+  testId,
+}: {
+  values: Record<string, Value>;
+  testId: string;
+}): JSX.Element {
   const entries = Object.entries(values);
   if (entries.length === 0) return <div className="muted small">none</div>;
   return (
@@ -42,10 +54,15 @@ function ValueTable({ values, testId }: { values: Record<string, Value>; testId:
 }
 
 function Outputs({ d }: { d: DeploymentSummary }): JSX.Element {
-  const [data, setData] = useState<{ outputs: Record<string, Value>; capabilities: Record<string, Value> } | null>(null);
+  const [data, setData] = useState<{
+    outputs: Record<string, Value>;
+    capabilities: Record<string, Value>;
+  } | null>(null);
   useEffect(() => {
     let live = true;
-    void call('deployments.outputs', { deploymentId: d.id }, true).then((r) => live && setData(r ?? null));
+    void call('deployments.outputs', { deploymentId: d.id }, true).then(
+      (r) => live && setData(r ?? null),
+    );
     return () => {
       live = false;
     };
@@ -55,9 +72,17 @@ function Outputs({ d }: { d: DeploymentSummary }): JSX.Element {
       <h4 className="rsub">Inputs</h4>
       <ValueTable values={d.inputs} testId="deployment-inputs" />
       <h4 className="rsub">Outputs</h4>
-      {data ? <ValueTable values={data.outputs} testId="deployment-outputs" /> : <div className="muted small">—</div>}
+      {data ? (
+        <ValueTable values={data.outputs} testId="deployment-outputs" />
+      ) : (
+        <div className="muted small">—</div>
+      )}
       <h4 className="rsub">Capabilities</h4>
-      {data ? <ValueTable values={data.capabilities} testId="deployment-capabilities" /> : <div className="muted small">—</div>}
+      {data ? (
+        <ValueTable values={data.capabilities} testId="deployment-capabilities" />
+      ) : (
+        <div className="muted small">—</div>
+      )}
     </>
   );
 }
@@ -71,16 +96,29 @@ export function DeploymentsPanel(): JSX.Element {
       <div className="pane-header">
         Deployments
         <span className="spacer" />
-        <button className="primary small" onClick={() => useRunnerStore.getState().openDialog({ kind: 'create' })} data-testid="new-deployment">
+        <button
+          className="primary small"
+          onClick={() => useRunnerStore.getState().openDialog({ kind: 'create' })}
+          data-testid="new-deployment"
+        >
           New…
         </button>
       </div>
       <div className="rdeps-list">
-        {deployments.length === 0 && <div className="rempty small">No deployments yet. Open a blueprint, then New… to make one from it.</div>}
+        {deployments.length === 0 && (
+          <div className="rempty small">
+            No deployments yet. Open a blueprint, then New… to make one from it.
+          </div>
+        )}
         {deployments.map((d) => {
           const instances = Object.values(d.instanceCounts).reduce((a, b) => a + b, 0);
           return (
-            <button key={d.id} className={`rdep${d.id === selectedId ? ' sel' : ''}`} onClick={() => void selectDeployment(d.id)} data-testid={`deployment-${d.id}`}>
+            <button
+              key={d.id}
+              className={`rdep${d.id === selectedId ? ' sel' : ''}`}
+              onClick={() => void selectDeployment(d.id)}
+              data-testid={`deployment-${d.id}`}
+            >
               <span className="rdep-row">
                 <span className="rdep-id">{d.id}</span>
                 <span className={`dstatus ds-${d.status}`} data-testid="deployment-status">

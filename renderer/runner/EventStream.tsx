@@ -39,15 +39,28 @@ function EventRow({ e, compact }: { e: HostEvent; compact?: boolean }): JSX.Elem
 }
 
 /** The list alone (also used, pre-filtered, in the node details). */
-export function EventList({ filter, compact, testId }: { filter: EventStreamFilter; compact?: boolean; testId: string }): JSX.Element {
+export function EventList({
+  filter,
+  compact,
+  testId,
+}: {
+  filter: EventStreamFilter;
+  compact?: boolean;
+  testId: string;
+}): JSX.Element {
   const log = useRunnerEventsStore((s) => s.log);
   const version = useRunnerEventsStore((s) => s.version);
   const follow = useRunnerEventsStore((s) => (compact ? true : s.follow));
   const scroller = useRef<HTMLDivElement | null>(null);
   // `version` changes on every applied batch; the view array grows in place.
-  const matches = useMemo(() => log.filtered(filter), [log, filter, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const matches = useMemo(() => log.filtered(filter), [log, filter, version]);
   const count = matches.length;
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12 });
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+  });
 
   useEffect(() => {
     if (follow && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
@@ -62,13 +75,27 @@ export function EventList({ filter, compact, testId }: { filter: EventStreamFilt
   };
 
   return (
-    <div className={`ev-scroll${compact ? ' compact' : ''}`} ref={scroller} onScroll={onScroll} data-testid={testId} data-count={count}>
-      {count === 0 && <div className="rempty small">No events{Object.keys(filter).length ? ' match the filter' : ' yet'}.</div>}
+    <div
+      className={`ev-scroll${compact ? ' compact' : ''}`}
+      ref={scroller}
+      onScroll={onScroll}
+      data-testid={testId}
+      data-count={count}
+    >
+      {count === 0 && (
+        <div className="rempty small">
+          No events{Object.keys(filter).length ? ' match the filter' : ' yet'}.
+        </div>
+      )}
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((row) => {
           const e = log.at(matches[row.index] ?? -1);
           return (
-            <div key={row.key} className={`ev-row lv-${e?.level ?? 'info'}`} style={{ transform: `translateY(${row.start}px)`, height: rowHeight }}>
+            <div
+              key={row.key}
+              className={`ev-row lv-${e?.level ?? 'info'}`}
+              style={{ transform: `translateY(${row.start}px)`, height: rowHeight }}
+            >
               {e && <EventRow e={e} {...(compact ? { compact } : {})} />}
             </div>
           );
@@ -95,7 +122,8 @@ export function EventStream(): JSX.Element {
   const deployments = useRunnerStore((s) => s.deployments);
   const executions = useRunnerStore((s) => s.executions);
   const plan = useRunnerStore((s) => (s.selectedId ? s.plans[s.selectedId] : undefined));
-  const set = useRunnerEventsStore.getState().setFilter;
+  const set = (patch: Partial<EventStreamFilter>): void =>
+    useRunnerEventsStore.getState().setFilter(patch);
   const shown = filter.levels ?? [];
 
   const copy = async (): Promise<void> => {
@@ -114,13 +142,21 @@ export function EventStream(): JSX.Element {
   return (
     <div className="events-pane" data-testid="event-stream">
       <div className="ev-filters">
-        <select aria-label="Deployment" value={filter.deploymentId ?? ''} onChange={(e) => set({ deploymentId: e.target.value })}>
+        <select
+          aria-label="Deployment"
+          value={filter.deploymentId ?? ''}
+          onChange={(e) => set({ deploymentId: e.target.value })}
+        >
           <option value="">All deployments</option>
           {deployments.map((d) => (
             <option key={d.id}>{d.id}</option>
           ))}
         </select>
-        <select aria-label="Execution" value={filter.executionId ?? ''} onChange={(e) => set({ executionId: e.target.value })}>
+        <select
+          aria-label="Execution"
+          value={filter.executionId ?? ''}
+          onChange={(e) => set({ executionId: e.target.value })}
+        >
           <option value="">All executions</option>
           {executions.map((x) => (
             <option key={x.id} value={x.id}>
@@ -128,13 +164,23 @@ export function EventStream(): JSX.Element {
             </option>
           ))}
         </select>
-        <select aria-label="Node" value={filter.nodeId ?? ''} onChange={(e) => set({ nodeId: e.target.value })}>
+        <select
+          aria-label="Node"
+          value={filter.nodeId ?? ''}
+          onChange={(e) => set({ nodeId: e.target.value })}
+        >
           <option value="">All nodes</option>
           {(plan?.nodes ?? []).map((n) => (
             <option key={n.name}>{n.name}</option>
           ))}
         </select>
-        <input aria-label="Instance" placeholder="instance id" value={filter.instanceId ?? ''} onChange={(e) => set({ instanceId: e.target.value.trim() })} style={{ width: 120 }} />
+        <input
+          aria-label="Instance"
+          placeholder="instance id"
+          value={filter.instanceId ?? ''}
+          onChange={(e) => set({ instanceId: e.target.value.trim() })}
+          style={{ width: 120 }}
+        />
         <span className="ev-levels" role="group" aria-label="Levels">
           {levels.map((l) => (
             <label key={l} className={`lv-${l}`}>
@@ -151,21 +197,47 @@ export function EventStream(): JSX.Element {
             </label>
           ))}
         </span>
-        <input aria-label="Search events" type="search" placeholder="Search messages" value={filter.text ?? ''} onChange={(e) => set({ text: e.target.value })} className="ev-search" data-testid="event-search" />
+        <input
+          aria-label="Search events"
+          type="search"
+          placeholder="Search messages"
+          value={filter.text ?? ''}
+          onChange={(e) => set({ text: e.target.value })}
+          className="ev-search"
+          data-testid="event-search"
+        />
         <span className="spacer" />
         <span className="muted small" data-testid="events-received" data-value={received}>
           {received.toLocaleString()} received
         </span>
         <label className="rcheck" title="Keep the newest event in view">
-          <input type="checkbox" checked={follow} onChange={(e) => useRunnerEventsStore.getState().setFollow(e.target.checked)} data-testid="follow" /> follow
+          <input
+            type="checkbox"
+            checked={follow}
+            onChange={(e) => useRunnerEventsStore.getState().setFollow(e.target.checked)}
+            data-testid="follow"
+          />{' '}
+          follow
         </label>
-        <button className="ghost" onClick={() => void copy()} title="Copy the events the filter shows">
+        <button
+          className="ghost"
+          onClick={() => void copy()}
+          title="Copy the events the filter shows"
+        >
           Copy
         </button>
-        <button className="ghost" onClick={exportFile} title="Save the events the filter shows as a text file">
+        <button
+          className="ghost"
+          onClick={exportFile}
+          title="Save the events the filter shows as a text file"
+        >
           Export
         </button>
-        <button className="ghost" onClick={() => useRunnerEventsStore.getState().clear()} title="Clear the list (the engine keeps them)">
+        <button
+          className="ghost"
+          onClick={() => useRunnerEventsStore.getState().clear()}
+          title="Clear the list (the engine keeps them)"
+        >
           Clear
         </button>
       </div>

@@ -5,7 +5,8 @@ import { useRunnerStore } from '../state/runner-store';
 import { call, cancelExecution, resumeExecution } from './runner-actions';
 import { durationMs, formatDuration, progressOf, timelineBars } from './timeline';
 
-const active = (e: ExecutionSummary): boolean => ['pending', 'queued', 'started', 'cancelling', 'force_cancelling'].includes(e.status);
+const active = (e: ExecutionSummary): boolean =>
+  ['pending', 'queued', 'started', 'cancelling', 'force_cancelling'].includes(e.status);
 
 function confirmForceCancel(e: ExecutionSummary): void {
   useRunnerStore.getState().openDialog({
@@ -21,7 +22,12 @@ export function ExecutionActions({ e }: { e: ExecutionSummary }): JSX.Element | 
   if (active(e))
     return (
       <>
-        <button className="small" onClick={() => void cancelExecution(e.id, false)} disabled={e.status === 'cancelling' || e.status === 'force_cancelling'} data-testid="cancel-execution">
+        <button
+          className="small"
+          onClick={() => void cancelExecution(e.id, false)}
+          disabled={e.status === 'cancelling' || e.status === 'force_cancelling'}
+          data-testid="cancel-execution"
+        >
           Cancel
         </button>
         <button className="small danger-text" onClick={() => confirmForceCancel(e)}>
@@ -31,7 +37,11 @@ export function ExecutionActions({ e }: { e: ExecutionSummary }): JSX.Element | 
     );
   if ((e.status === 'failed' || e.status === 'cancelled') && !e.dryRun)
     return (
-      <button className="small" onClick={() => void resumeExecution(e.id)} data-testid="resume-execution">
+      <button
+        className="small"
+        onClick={() => void resumeExecution(e.id)}
+        data-testid="resume-execution"
+      >
         Resume
       </button>
     );
@@ -46,7 +56,10 @@ function Timeline({ id }: { id: string }): JSX.Element {
   const endedAt = summary?.endedAt;
   useEffect(() => {
     let live = true;
-    const load = (): void => void call('executions.get', { executionId: id }, true).then((d) => live && d && (setDetail(d), setNow(Date.now())));
+    const load = (): void =>
+      void call('executions.get', { executionId: id }, true).then(
+        (d) => live && d && (setDetail(d), setNow(Date.now())),
+      );
     load();
     const t = running ? setInterval(load, 1000) : undefined;
     return () => {
@@ -54,21 +67,34 @@ function Timeline({ id }: { id: string }): JSX.Element {
       if (t) clearInterval(t);
     };
   }, [id, running, endedAt]);
-  const { bars, spanMs } = useMemo(() => (detail ? timelineBars(detail, detail.tasks, now) : { bars: [], spanMs: 0 }), [detail, now]);
+  const { bars, spanMs } = useMemo(
+    () => (detail ? timelineBars(detail, detail.tasks, now) : { bars: [], spanMs: 0 }),
+    [detail, now],
+  );
   if (!detail) return <div className="rempty small">Loading…</div>;
   return (
     <div className="gantt" data-testid="timeline">
       <div className="gantt-head">
-        <b>{detail.workflow}</b> {detail.status} · {bars.length} operation{bars.length === 1 ? '' : 's'} over {formatDuration(spanMs)}
+        <b>{detail.workflow}</b> {detail.status} · {bars.length} operation
+        {bars.length === 1 ? '' : 's'} over {formatDuration(spanMs)}
         {detail.error && <span className="rerr"> · {detail.error}</span>}
       </div>
-      {bars.length === 0 && <div className="rempty small">No operation ran{detail.dryRun ? ' (dry run)' : ''}.</div>}
+      {bars.length === 0 && (
+        <div className="rempty small">No operation ran{detail.dryRun ? ' (dry run)' : ''}.</div>
+      )}
       <div className="gantt-rows">
         {bars.map((b) => (
-          <div key={b.task.id} className="gantt-row" title={`${b.task.name}\n${b.task.status}${b.task.error ? `: ${b.task.error}` : ''}\n${formatDuration(durationMs(b.task.startedAt, b.task.endedAt, now))}`}>
+          <div
+            key={b.task.id}
+            className="gantt-row"
+            title={`${b.task.name}\n${b.task.status}${b.task.error ? `: ${b.task.error}` : ''}\n${formatDuration(durationMs(b.task.startedAt, b.task.endedAt, now))}`}
+          >
             <span className="gantt-label">{b.label}</span>
             <span className="gantt-track">
-              <span className={`gantt-bar ts-${b.task.status}`} style={{ left: `${b.left * 100}%`, width: `${b.width * 100}%` }} />
+              <span
+                className={`gantt-bar ts-${b.task.status}`}
+                style={{ left: `${b.left * 100}%`, width: `${b.width * 100}%` }}
+              />
             </span>
           </div>
         ))}
@@ -88,7 +114,8 @@ export function ExecutionsPanel(): JSX.Element {
     return () => clearInterval(t);
   }, [anyActive]);
   const shown = selected ?? executions[0]?.id ?? null;
-  if (executions.length === 0) return <div className="rempty">No executions yet. Run Install to start one.</div>;
+  if (executions.length === 0)
+    return <div className="rempty">No executions yet. Run Install to start one.</div>;
   return (
     <div className="executions" data-testid="executions">
       <div className="exec-list">
@@ -106,7 +133,12 @@ export function ExecutionsPanel(): JSX.Element {
           </thead>
           <tbody>
             {executions.map((e) => (
-              <tr key={e.id} className={e.id === shown ? 'sel' : ''} onClick={() => useRunnerStore.getState().selectExecution(e.id)} data-testid={`execution-${e.workflow}`}>
+              <tr
+                key={e.id}
+                className={e.id === shown ? 'sel' : ''}
+                onClick={() => useRunnerStore.getState().selectExecution(e.id)}
+                data-testid={`execution-${e.workflow}`}
+              >
                 <td>
                   {e.workflow}
                   {e.dryRun ? ' (dry run)' : ''}

@@ -14,11 +14,17 @@ export function LiveBadge({ name }: { name: string }): JSX.Element | null {
   const status = useRunnerLiveStore(selector);
   const watched = useRunnerLiveStore((s) => s.deploymentId);
   const file = useDocumentStore((s) => s.filePath);
-  const sameBlueprint = useRunnerStore((s) => s.deployments.some((d) => d.id === watched && d.blueprintFile === file));
+  const sameBlueprint = useRunnerStore((s) =>
+    s.deployments.some((d) => d.id === watched && d.blueprintFile === file),
+  );
   if (!status || !sameBlueprint || status.total === 0) return null;
   const started = status.byState.find(([s]) => s === 'started')?.[1] ?? 0;
   return (
-    <span className={`live-badge tone-${status.tone}`} title={status.error ?? status.byState.map(([s, n]) => `${n} ${s}`).join(', ')} data-testid={`live-badge-${name}`}>
+    <span
+      className={`live-badge tone-${status.tone}`}
+      title={status.error ?? status.byState.map(([s, n]) => `${n} ${s}`).join(', ')}
+      data-testid={`live-badge-${name}`}
+    >
       {status.running > 0 && <span className="spinner" />}
       {started}/{status.total}
     </span>

@@ -32,10 +32,19 @@ export function LiveGraph({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
     [layout, selectedNode],
   );
   const edges = useMemo<Edge[]>(
-    () => layout.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, className: `ledge ${e.kind}`, animated: false, selectable: false })),
+    () =>
+      layout.edges.map((e) => ({
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        className: `ledge ${e.kind}`,
+        animated: false,
+        selectable: false,
+      })),
     [layout],
   );
-  if (!plan) return <div className="rempty">Select or create a deployment to see its nodes here.</div>;
+  if (!plan)
+    return <div className="rempty">Select or create a deployment to see its nodes here.</div>;
   return (
     <div className="live-graph" data-testid="live-graph">
       <ReactFlowProvider>

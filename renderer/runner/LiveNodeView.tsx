@@ -11,11 +11,22 @@ function LiveNodeView({ data, selected }: NodeProps<LiveNode>): JSX.Element {
   const status = useRunnerLiveStore(selector);
   const tone = status?.tone ?? 'none';
   return (
-    <div className={`lnode tone-${tone}${selected ? ' selected' : ''}`} data-testid={`live-node-${data.name}`} data-tone={tone} data-total={status?.total ?? 0}>
+    <div
+      className={`lnode tone-${tone}${selected ? ' selected' : ''}`}
+      data-testid={`live-node-${data.name}`}
+      data-tone={tone}
+      data-total={status?.total ?? 0}
+    >
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="lnode-head">
         <span className="lnode-name">{data.name}</span>
-        {status && status.running > 0 && <span className="spinner" title={`${status.running} operation(s) running`} data-testid="spinner" />}
+        {status && status.running > 0 && (
+          <span
+            className="spinner"
+            title={`${status.running} operation(s) running`}
+            data-testid="spinner"
+          />
+        )}
         <span className="lnode-total" title="Instances">
           ×{status?.total ?? 0}
         </span>

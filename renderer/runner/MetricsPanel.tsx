@@ -5,7 +5,17 @@
  * toggle and the "generate load" action of the offline example.
  */
 import { useEffect, useMemo, useState, type JSX } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { MetricSeries } from '../../engine/host/contract';
 import { useRunnerEventsStore } from '../state/runner-events-store';
 import { selectDeployment, selectPlan, useRunnerStore } from '../state/runner-store';
@@ -19,7 +29,18 @@ const windows = [
   { label: '15 min', ms: 900_000 },
   { label: '1 h', ms: 3_600_000 },
 ] as const;
-const palette = ['#2f6fde', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0c8599', '#c2255c', '#5c940d', '#1971c2', '#862e9c'];
+const palette = [
+  '#2f6fde',
+  '#d9480f',
+  '#2b8a3e',
+  '#ae3ec9',
+  '#e67700',
+  '#0c8599',
+  '#c2255c',
+  '#5c940d',
+  '#1971c2',
+  '#862e9c',
+];
 const clock = (t: number): string => new Date(t).toTimeString().slice(0, 8);
 
 export function MetricsPanel(): JSX.Element {
@@ -41,7 +62,14 @@ export function MetricsPanel(): JSX.Element {
       void call('metrics.list', { deploymentId }, true).then((list) => {
         if (!live || !list) return;
         setAvailable(list);
-        setMetric((cur) => cur || (list.find((m) => plan?.policies.some((p) => p.properties['metric'] === m.metric))?.metric ?? list[0]?.metric ?? ''));
+        setMetric(
+          (cur) =>
+            cur ||
+            (list.find((m) => plan?.policies.some((p) => p.properties['metric'] === m.metric))
+              ?.metric ??
+              list[0]?.metric ??
+              ''),
+        );
       });
     load();
     const t = setInterval(load, 10_000);
@@ -57,7 +85,19 @@ export function MetricsPanel(): JSX.Element {
     const load = (): void => {
       const to = Date.now();
       const counter = metric.endsWith('_total');
-      void call('metrics.query', { deploymentId, metric, ...(node ? { nodeId: node } : {}), from: to - windowMs, to, stepMs: Math.max(1000, Math.round(windowMs / 120)), aggregation: counter ? 'rate' : 'avg' }, true).then((s) => {
+      void call(
+        'metrics.query',
+        {
+          deploymentId,
+          metric,
+          ...(node ? { nodeId: node } : {}),
+          from: to - windowMs,
+          to,
+          stepMs: Math.max(1000, Math.round(windowMs / 120)),
+          aggregation: counter ? 'rate' : 'avg',
+        },
+        true,
+      ).then((s) => {
         if (!live || !s) return;
         setSeries(s);
         setNow(to);
@@ -72,21 +112,32 @@ export function MetricsPanel(): JSX.Element {
   }, [deploymentId, metric, node, windowMs]);
 
   const { rows, keys } = useMemo(() => chartRows(series), [series]);
-  const thresholds = useMemo(() => thresholdsFor(plan, metric, node || undefined), [plan, metric, node]);
+  const thresholds = useMemo(
+    () => thresholdsFor(plan, metric, node || undefined),
+    [plan, metric, node],
+  );
   const marks = useMemo(() => {
     if (!deploymentId) return [];
     const { log } = useRunnerEventsStore.getState();
     const idx = log.filtered({ deploymentId });
-    const events = idx.slice(-5000).map((i) => log.at(i)).filter((e) => e !== undefined);
+    const events = idx
+      .slice(-5000)
+      .map((i) => log.at(i))
+      .filter((e) => e !== undefined);
     return timeMarks(events, deploymentId, now - windowMs, now);
-  }, [deploymentId, now, windowMs, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [deploymentId, now, windowMs, version]);
 
   if (!deployment) return <div className="rempty">Select a deployment to chart its metrics.</div>;
   const nodes = available.find((m) => m.metric === metric)?.nodeIds ?? [];
   return (
     <div className="metrics" data-testid="metrics">
       <div className="ev-filters">
-        <select aria-label="Metric" value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="metric-select">
+        <select
+          aria-label="Metric"
+          value={metric}
+          onChange={(e) => setMetric(e.target.value)}
+          data-testid="metric-select"
+        >
           {available.length === 0 && <option value="">no metrics yet</option>}
           {available.map((m) => (
             <option key={m.metric}>{m.metric}</option>
@@ -100,7 +151,11 @@ export function MetricsPanel(): JSX.Element {
         </select>
         <span className="rseg" role="group" aria-label="Window">
           {windows.map((w) => (
-            <button key={w.ms} className={w.ms === windowMs ? 'on' : ''} onClick={() => setWindowMs(w.ms)}>
+            <button
+              key={w.ms}
+              className={w.ms === windowMs ? 'on' : ''}
+              onClick={() => setWindowMs(w.ms)}
+            >
               {w.label}
             </button>
           ))}
@@ -110,18 +165,40 @@ export function MetricsPanel(): JSX.Element {
         <GenerateLoadButton deploymentId={deployment.id} />
       </div>
       {available.length === 0 ? (
-        <div className="rempty">No samples yet. Metrics appear once the deployment is installed and its nodes expose them.</div>
+        <div className="rempty">
+          No samples yet. Metrics appear once the deployment is installed and its nodes expose them.
+        </div>
       ) : (
         <div className="chart">
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={rows} margin={{ top: 12, right: 24, bottom: 4, left: 4 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-              <XAxis dataKey="time" type="number" domain={[now - windowMs, now]} tickFormatter={clock} stroke="var(--muted)" fontSize={11} allowDataOverflow />
+              <XAxis
+                dataKey="time"
+                type="number"
+                domain={[now - windowMs, now]}
+                tickFormatter={clock}
+                stroke="var(--muted)"
+                fontSize={11}
+                allowDataOverflow
+              />
               <YAxis stroke="var(--muted)" fontSize={11} width={48} />
-              <Tooltip labelFormatter={(t) => clock(Number(t))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
+              <Tooltip
+                labelFormatter={(t) => clock(Number(t))}
+                contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
+              />
               <Legend wrapperStyle={{ fontSize: 11 }} />
               {keys.map((k, i) => (
-                <Line key={k} dataKey={k} name={k} stroke={palette[i % palette.length]} dot={false} isAnimationActive={false} connectNulls strokeWidth={1.6} />
+                <Line
+                  key={k}
+                  dataKey={k}
+                  name={k}
+                  stroke={palette[i % palette.length]}
+                  dot={false}
+                  isAnimationActive={false}
+                  connectNulls
+                  strokeWidth={1.6}
+                />
               ))}
               {thresholds.map((t) => (
                 <ReferenceLine
@@ -129,11 +206,27 @@ export function MetricsPanel(): JSX.Element {
                   y={t.value}
                   stroke={t.kind === 'up' ? 'var(--error)' : 'var(--warning)'}
                   strokeDasharray="6 4"
-                  label={{ value: `${t.policy} ${t.kind === 'up' ? 'scale out' : 'scale in'} (${t.aggregation}) ${t.value}`, fill: 'var(--muted)', fontSize: 10, position: 'insideBottomLeft' }}
+                  label={{
+                    value: `${t.policy} ${t.kind === 'up' ? 'scale out' : 'scale in'} (${t.aggregation}) ${t.value}`,
+                    fill: 'var(--muted)',
+                    fontSize: 10,
+                    position: 'insideBottomLeft',
+                  }}
                 />
               ))}
               {marks.map((m) => (
-                <ReferenceLine key={`${m.time}-${m.label}`} x={m.time} stroke={m.kind === 'heal' ? 'var(--edge-depends)' : 'var(--accent)'} label={{ value: m.label, fill: 'var(--muted)', fontSize: 10, position: 'insideTopRight', angle: 0 }} />
+                <ReferenceLine
+                  key={`${m.time}-${m.label}`}
+                  x={m.time}
+                  stroke={m.kind === 'heal' ? 'var(--edge-depends)' : 'var(--accent)'}
+                  label={{
+                    value: m.label,
+                    fill: 'var(--muted)',
+                    fontSize: 10,
+                    position: 'insideTopRight',
+                    angle: 0,
+                  }}
+                />
               ))}
             </LineChart>
           </ResponsiveContainer>

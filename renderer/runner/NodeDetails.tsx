@@ -15,20 +15,32 @@ export function NodeDetails({ node }: { node: string }): JSX.Element {
   const deploymentId = useRunnerStore((s) => s.selectedId);
   const details = useRunnerLiveStore((s) => s.details);
   const live = useRunnerLiveStore((s) => s.instances);
-  const instances = useMemo(() => details.filter((i) => i.nodeId === node && (live[i.id]?.state ?? i.state) !== 'deleted'), [details, live, node]);
-  const filter = useMemo(() => ({ ...(deploymentId ? { deploymentId } : {}), nodeId: node }), [deploymentId, node]);
+  const instances = useMemo(
+    () => details.filter((i) => i.nodeId === node && (live[i.id]?.state ?? i.state) !== 'deleted'),
+    [details, live, node],
+  );
+  const filter = useMemo(
+    () => ({ ...(deploymentId ? { deploymentId } : {}), nodeId: node }),
+    [deploymentId, node],
+  );
   return (
     <aside className="rdetails" data-testid="node-details">
       <div className="pane-header">
         {node}
         <span className="spacer" />
-        <button className="ghost" onClick={() => useRunnerStore.getState().selectNode(null)} title="Close">
+        <button
+          className="ghost"
+          onClick={() => useRunnerStore.getState().selectNode(null)}
+          title="Close"
+        >
           ✕
         </button>
       </div>
       <div className="rdetails-body">
         <h4 className="rsub">Instances ({instances.length})</h4>
-        {instances.length === 0 && <p className="rhint">No instances yet: install the deployment.</p>}
+        {instances.length === 0 && (
+          <p className="rhint">No instances yet: install the deployment.</p>
+        )}
         {instances.map((i) => {
           const l = live[i.id];
           const state = l?.state ?? i.state;
@@ -40,7 +52,12 @@ export function NodeDetails({ node }: { node: string }): JSX.Element {
                 <span className={`sbadge st-${state}`}>{state}</span>
                 {l && Object.keys(l.running).length > 0 && <span className="spinner" />}
                 <span className="spacer" />
-                <button className="ghost small" onClick={() => useRunnerStore.getState().openDialog({ kind: 'heal', instanceId: i.id })}>
+                <button
+                  className="ghost small"
+                  onClick={() =>
+                    useRunnerStore.getState().openDialog({ kind: 'heal', instanceId: i.id })
+                  }
+                >
                   Heal…
                 </button>
               </div>

@@ -7,7 +7,13 @@ import { call, setPoliciesPaused } from './runner-actions';
 export function PoliciesToggle({ deployment }: { deployment: DeploymentSummary }): JSX.Element {
   return (
     <label className="rcheck" title="Policies start no workflows while paused">
-      <input type="checkbox" checked={deployment.policiesPaused} onChange={(e) => void setPoliciesPaused(deployment.id, e.target.checked)} data-testid="pause-policies" /> pause policies
+      <input
+        type="checkbox"
+        checked={deployment.policiesPaused}
+        onChange={(e) => void setPoliciesPaused(deployment.id, e.target.checked)}
+        data-testid="pause-policies"
+      />{' '}
+      pause policies
     </label>
   );
 }
@@ -21,23 +27,71 @@ export function GenerateLoadButton({ deploymentId }: { deploymentId: string }): 
   const [busy, setBusy] = useState(false);
   const r = Number(rps);
   const s = Number(seconds);
-  const valid = Number.isInteger(r) && r >= 1 && r <= limits.rps && Number.isInteger(s) && s >= 1 && s <= limits.seconds;
+  const valid =
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= limits.rps &&
+    Number.isInteger(s) &&
+    s >= 1 &&
+    s <= limits.seconds;
   const send = async (requests: number): Promise<void> => {
     setBusy(true);
-    const result = await call('load.generate', { deploymentId, rps: requests, seconds: requests === 0 ? 1 : s });
+    const result = await call('load.generate', {
+      deploymentId,
+      rps: requests,
+      seconds: requests === 0 ? 1 : s,
+    });
     setBusy(false);
-    if (result) useUiStore.getState().notify('info', requests === 0 ? 'Load stopped' : `Sending ${result.rps} requests/s to ${result.url} for ${result.seconds} s`);
+    if (result)
+      useUiStore
+        .getState()
+        .notify(
+          'info',
+          requests === 0
+            ? 'Load stopped'
+            : `Sending ${result.rps} requests/s to ${result.url} for ${result.seconds} s`,
+        );
   };
   return (
     <span className="rload">
-      <input aria-label="Requests per second" type="number" min={1} max={limits.rps} value={rps} onChange={(e) => setRps(e.target.value)} className={valid ? '' : 'invalid'} style={{ width: 64 }} data-testid="load-rps" />
+      <input
+        aria-label="Requests per second"
+        type="number"
+        min={1}
+        max={limits.rps}
+        value={rps}
+        onChange={(e) => setRps(e.target.value)}
+        className={valid ? '' : 'invalid'}
+        style={{ width: 64 }}
+        data-testid="load-rps"
+      />
       <span className="muted small">req/s for</span>
-      <input aria-label="Seconds" type="number" min={1} max={limits.seconds} value={seconds} onChange={(e) => setSeconds(e.target.value)} className={valid ? '' : 'invalid'} style={{ width: 60 }} data-testid="load-seconds" />
+      <input
+        aria-label="Seconds"
+        type="number"
+        min={1}
+        max={limits.seconds}
+        value={seconds}
+        onChange={(e) => setSeconds(e.target.value)}
+        className={valid ? '' : 'invalid'}
+        style={{ width: 60 }}
+        data-testid="load-seconds"
+      />
       <span className="muted small">s</span>
-      <button onClick={() => void send(r)} disabled={busy || !valid} data-testid="generate-load" title="Send HTTP requests to the deployment's url output">
+      <button
+        onClick={() => void send(r)}
+        disabled={busy || !valid}
+        data-testid="generate-load"
+        title="Send HTTP requests to the deployment's url output"
+      >
         Generate load
       </button>
-      <button className="ghost" onClick={() => void send(0)} disabled={busy} data-testid="stop-load">
+      <button
+        className="ghost"
+        onClick={() => void send(0)}
+        disabled={busy}
+        data-testid="stop-load"
+      >
         Stop
       </button>
     </span>

@@ -16,7 +16,13 @@ import { MetricsPanel } from './MetricsPanel';
 import { NodeDetails } from './NodeDetails';
 import { resumeInterrupted, startRunner } from './runner-actions';
 import { WorkflowBar } from './WorkflowBar';
-import { ConfirmDialog, DryRunDialog, ExecuteDialog, HealDialog, ScaleDialog } from './WorkflowDialogs';
+import {
+  ConfirmDialog,
+  DryRunDialog,
+  ExecuteDialog,
+  HealDialog,
+  ScaleDialog,
+} from './WorkflowDialogs';
 import './runner.css';
 
 /** After an engine restart (desktop): the executions it interrupted, with Resume. */
@@ -26,7 +32,9 @@ function InterruptedBanner(): JSX.Element | null {
   if (interrupted.length === 0) return null;
   return (
     <div className="rbanner" role="alert" data-testid="interrupted">
-      The engine restarted; {interrupted.length} execution{interrupted.length === 1 ? ' was' : 's were'} interrupted ({interrupted.map((e) => `${e.workflow} on ${e.deploymentId}`).join(', ')}).
+      The engine restarted; {interrupted.length} execution
+      {interrupted.length === 1 ? ' was' : 's were'} interrupted (
+      {interrupted.map((e) => `${e.workflow} on ${e.deploymentId}`).join(', ')}).
       <button className="primary small" disabled={!ready} onClick={() => void resumeInterrupted()}>
         Resume
       </button>
@@ -82,7 +90,13 @@ export function RunnerView(): JSX.Element {
         <div className="rbottom">
           <div className="rtabs" role="tablist">
             {tabs.map((t) => (
-              <button key={t.id} role="tab" aria-selected={tab === t.id} onClick={() => useRunnerStore.getState().setTab(t.id)} data-testid={`tab-${t.id}`}>
+              <button
+                key={t.id}
+                role="tab"
+                aria-selected={tab === t.id}
+                onClick={() => useRunnerStore.getState().setTab(t.id)}
+                data-testid={`tab-${t.id}`}
+              >
                 {t.label}
               </button>
             ))}

@@ -23,15 +23,33 @@ export function ScaleDialog(): JSX.Element {
   const targets = useMemo<ScaleTarget[]>(() => {
     if (!plan) return [];
     const grouped = new Set(Object.values(plan.scalingGroups).flatMap((g) => g.members));
-    const groups = Object.values(plan.scalingGroups).map((g) => ({ name: g.name, kind: 'group' as const, min: g.properties.minInstances, max: g.properties.maxInstances, members: g.members }));
+    const groups = Object.values(plan.scalingGroups).map((g) => ({
+      name: g.name,
+      kind: 'group' as const,
+      min: g.properties.minInstances,
+      max: g.properties.maxInstances,
+      members: g.members,
+    }));
     // Contained nodes scale with their host; offer the top-level ones that are not in a group.
     const nodes = plan.nodes
       .filter((n) => !grouped.has(n.name) && !n.containedIn)
-      .map((n) => ({ name: n.name, kind: 'node' as const, min: n.capabilities.scalable.minInstances, max: n.capabilities.scalable.maxInstances, members: [n.name] }));
+      .map((n) => ({
+        name: n.name,
+        kind: 'node' as const,
+        min: n.capabilities.scalable.minInstances,
+        max: n.capabilities.scalable.maxInstances,
+        members: [n.name],
+      }));
     return [...nodes, ...groups];
   }, [plan]);
   const selectedNode = useRunnerStore((s) => s.selectedNode);
-  const [name, setName] = useState(() => targets.find((t) => t.name === selectedNode)?.name ?? targets.find((t) => t.min !== t.max)?.name ?? targets[0]?.name ?? '');
+  const [name, setName] = useState(
+    () =>
+      targets.find((t) => t.name === selectedNode)?.name ??
+      targets.find((t) => t.min !== t.max)?.name ??
+      targets[0]?.name ??
+      '',
+  );
   const [deltaText, setDeltaText] = useState('1');
   const [remove, setRemove] = useState<string[]>([]);
   const target = targets.find((t) => t.name === name);
@@ -54,7 +72,11 @@ export function ScaleDialog(): JSX.Element {
           : remove.length > 0 && delta < 0 && remove.length !== -delta
             ? `pick ${-delta} instance(s) to remove, or none to let the engine choose`
             : undefined;
-  const params = (): Record<string, Value> => ({ scalable_entity_name: name, delta, ...(delta < 0 && remove.length > 0 ? { include_instances: remove } : {}) });
+  const params = (): Record<string, Value> => ({
+    scalable_entity_name: name,
+    delta,
+    ...(delta < 0 && remove.length > 0 ? { include_instances: remove } : {}),
+  });
 
   return (
     <Modal
@@ -67,7 +89,12 @@ export function ScaleDialog(): JSX.Element {
           <button disabled={!!error} onClick={() => void runWorkflow('scale', params(), true)}>
             Preview
           </button>
-          <button className="primary" disabled={!!error} data-testid="scale-submit" onClick={() => void runWorkflow('scale', params()).then((ok) => ok && close())}>
+          <button
+            className="primary"
+            disabled={!!error}
+            data-testid="scale-submit"
+            onClick={() => void runWorkflow('scale', params()).then((ok) => ok && close())}
+          >
             Scale {delta > 0 ? 'out' : 'in'}
           </button>
         </>
@@ -75,7 +102,12 @@ export function ScaleDialog(): JSX.Element {
     >
       <div className="rfield">
         <label htmlFor="scale-target">Node or scaling group</label>
-        <select id="scale-target" data-testid="scale-target" value={name} onChange={(e) => (setName(e.target.value), setRemove([]))}>
+        <select
+          id="scale-target"
+          data-testid="scale-target"
+          value={name}
+          onChange={(e) => (setName(e.target.value), setRemove([]))}
+        >
           {targets.map((t) => (
             <option key={t.name} value={t.name}>
               {t.kind === 'group' ? `group ${t.name}` : t.name}
@@ -103,7 +135,14 @@ export function ScaleDialog(): JSX.Element {
       )}
       <div className="rfield">
         <label htmlFor="scale-delta">Delta (negative scales in)</label>
-        <input id="scale-delta" data-testid="scale-delta" type="number" value={deltaText} onChange={(e) => setDeltaText(e.target.value)} className={error ? 'invalid' : ''} />
+        <input
+          id="scale-delta"
+          data-testid="scale-delta"
+          type="number"
+          value={deltaText}
+          onChange={(e) => setDeltaText(e.target.value)}
+          className={error ? 'invalid' : ''}
+        />
         {error && <span className="rerr">{error}</span>}
       </div>
       {delta < 0 && (
@@ -112,7 +151,15 @@ export function ScaleDialog(): JSX.Element {
           <div className="rchecks">
             {current.map((i) => (
               <label key={i.id} className="rcheck">
-                <input type="checkbox" checked={remove.includes(i.id)} onChange={(e) => setRemove(e.target.checked ? [...remove, i.id] : remove.filter((x) => x !== i.id))} />
+                <input
+                  type="checkbox"
+                  checked={remove.includes(i.id)}
+                  onChange={(e) =>
+                    setRemove(
+                      e.target.checked ? [...remove, i.id] : remove.filter((x) => x !== i.id),
+                    )
+                  }
+                />
                 <span className="mono">{i.id}</span> <span className="muted">{i.state}</span>
               </label>
             ))}
@@ -126,7 +173,14 @@ export function ScaleDialog(): JSX.Element {
 export function HealDialog({ instanceId }: { instanceId?: string }): JSX.Element {
   const instances = useRunnerLiveStore((s) => s.instances);
   const list = useMemo(
-    () => Object.values(instances).filter((i) => i.state !== 'deleted').sort((a, b) => Number(b.error !== undefined) - Number(a.error !== undefined) || a.id.localeCompare(b.id)),
+    () =>
+      Object.values(instances)
+        .filter((i) => i.state !== 'deleted')
+        .sort(
+          (a, b) =>
+            Number(b.error !== undefined) - Number(a.error !== undefined) ||
+            a.id.localeCompare(b.id),
+        ),
     [instances],
   );
   const [id, setId] = useState(instanceId ?? list[0]?.id ?? '');
@@ -138,19 +192,37 @@ export function HealDialog({ instanceId }: { instanceId?: string }): JSX.Element
       footer={
         <>
           <button onClick={close}>Cancel</button>
-          <button disabled={!id} onClick={() => void runWorkflow('heal', { node_instance_id: id }, true)}>
+          <button
+            disabled={!id}
+            onClick={() => void runWorkflow('heal', { node_instance_id: id }, true)}
+          >
             Preview
           </button>
-          <button className="primary danger" disabled={!id} data-testid="heal-submit" onClick={() => void runWorkflow('heal', { node_instance_id: id }).then((ok) => ok && close())}>
+          <button
+            className="primary danger"
+            disabled={!id}
+            data-testid="heal-submit"
+            onClick={() =>
+              void runWorkflow('heal', { node_instance_id: id }).then((ok) => ok && close())
+            }
+          >
             Heal
           </button>
         </>
       }
     >
-      <p className="rhint">Heal restarts the instance with its heal operation where its type has one, otherwise reinstalls it and everything inside it.</p>
+      <p className="rhint">
+        Heal restarts the instance with its heal operation where its type has one, otherwise
+        reinstalls it and everything inside it.
+      </p>
       <div className="rfield">
         <label htmlFor="heal-instance">Instance</label>
-        <select id="heal-instance" data-testid="heal-instance" value={id} onChange={(e) => setId(e.target.value)}>
+        <select
+          id="heal-instance"
+          data-testid="heal-instance"
+          value={id}
+          onChange={(e) => setId(e.target.value)}
+        >
           {list.map((i) => (
             <option key={i.id} value={i.id}>
               {i.id} ({i.state}
@@ -167,7 +239,9 @@ export function ExecuteDialog(): JSX.Element {
   const plan = useRunnerStore(selectPlan);
   const operations = useMemo(() => {
     const set = new Set<string>();
-    for (const n of plan?.nodes ?? []) for (const [iface, ops] of Object.entries(n.operations)) for (const op of Object.keys(ops)) set.add(`${iface}.${op}`);
+    for (const n of plan?.nodes ?? [])
+      for (const [iface, ops] of Object.entries(n.operations))
+        for (const op of Object.keys(ops)) set.add(`${iface}.${op}`);
     return [...set].sort();
   }, [plan]);
   const [operation, setOperation] = useState('');
@@ -181,8 +255,18 @@ export function ExecuteDialog(): JSX.Element {
   } catch {
     parsed = undefined;
   }
-  const error = operation.trim() === '' ? 'name an operation' : parsed === undefined ? 'inputs must be a JSON object' : undefined;
-  const params = (): Record<string, Value> => ({ operation: operation.trim(), operation_kwargs: parsed ?? {}, ...(nodes.length ? { node_ids: nodes } : {}), ...(ordered ? { run_by_dependency_order: true } : {}) });
+  const error =
+    operation.trim() === ''
+      ? 'name an operation'
+      : parsed === undefined
+        ? 'inputs must be a JSON object'
+        : undefined;
+  const params = (): Record<string, Value> => ({
+    operation: operation.trim(),
+    operation_kwargs: parsed ?? {},
+    ...(nodes.length ? { node_ids: nodes } : {}),
+    ...(ordered ? { run_by_dependency_order: true } : {}),
+  });
   return (
     <Modal
       title="Execute an operation"
@@ -191,10 +275,19 @@ export function ExecuteDialog(): JSX.Element {
       footer={
         <>
           <button onClick={close}>Cancel</button>
-          <button disabled={!!error} onClick={() => void runWorkflow('execute_operation', params(), true)}>
+          <button
+            disabled={!!error}
+            onClick={() => void runWorkflow('execute_operation', params(), true)}
+          >
             Preview
           </button>
-          <button className="primary" disabled={!!error} onClick={() => void runWorkflow('execute_operation', params()).then((ok) => ok && close())}>
+          <button
+            className="primary"
+            disabled={!!error}
+            onClick={() =>
+              void runWorkflow('execute_operation', params()).then((ok) => ok && close())
+            }
+          >
             Execute
           </button>
         </>
@@ -202,7 +295,13 @@ export function ExecuteDialog(): JSX.Element {
     >
       <div className="rfield">
         <label htmlFor="exec-op">Operation</label>
-        <input id="exec-op" list="exec-ops" value={operation} onChange={(e) => setOperation(e.target.value)} placeholder="cloudify.interfaces.lifecycle.configure" />
+        <input
+          id="exec-op"
+          list="exec-ops"
+          value={operation}
+          onChange={(e) => setOperation(e.target.value)}
+          placeholder="cloudify.interfaces.lifecycle.configure"
+        />
         <datalist id="exec-ops">
           {operations.map((o) => (
             <option key={o} value={o} />
@@ -214,7 +313,15 @@ export function ExecuteDialog(): JSX.Element {
         <div className="rchecks">
           {(plan?.nodes ?? []).map((n) => (
             <label key={n.name} className="rcheck">
-              <input type="checkbox" checked={nodes.includes(n.name)} onChange={(e) => setNodes(e.target.checked ? [...nodes, n.name] : nodes.filter((x) => x !== n.name))} />
+              <input
+                type="checkbox"
+                checked={nodes.includes(n.name)}
+                onChange={(e) =>
+                  setNodes(
+                    e.target.checked ? [...nodes, n.name] : nodes.filter((x) => x !== n.name),
+                  )
+                }
+              />
               {n.name}
             </label>
           ))}
@@ -222,17 +329,28 @@ export function ExecuteDialog(): JSX.Element {
       </div>
       <div className="rfield">
         <label htmlFor="exec-inputs">Inputs (JSON)</label>
-        <textarea id="exec-inputs" rows={3} className={`mono${parsed === undefined ? ' invalid' : ''}`} value={inputs} onChange={(e) => setInputs(e.target.value)} />
+        <textarea
+          id="exec-inputs"
+          rows={3}
+          className={`mono${parsed === undefined ? ' invalid' : ''}`}
+          value={inputs}
+          onChange={(e) => setInputs(e.target.value)}
+        />
       </div>
       <label className="rcheck">
-        <input type="checkbox" checked={ordered} onChange={(e) => setOrdered(e.target.checked)} /> in dependency order
+        <input type="checkbox" checked={ordered} onChange={(e) => setOrdered(e.target.checked)} />{' '}
+        in dependency order
       </label>
       {error && <span className="rerr">{error}</span>}
     </Modal>
   );
 }
 
-export function ConfirmDialog({ dialog }: { dialog: Extract<RunnerDialog, { kind: 'confirm' }> }): JSX.Element {
+export function ConfirmDialog({
+  dialog,
+}: {
+  dialog: Extract<RunnerDialog, { kind: 'confirm' }>;
+}): JSX.Element {
   return (
     <Modal
       title={dialog.title}
@@ -262,7 +380,11 @@ export function ConfirmDialog({ dialog }: { dialog: Extract<RunnerDialog, { kind
 }
 
 /** The task graph a dry run returned, in dependency levels (what can run together). */
-export function DryRunDialog({ dialog }: { dialog: Extract<RunnerDialog, { kind: 'dryRun' }> }): JSX.Element {
+export function DryRunDialog({
+  dialog,
+}: {
+  dialog: Extract<RunnerDialog, { kind: 'dryRun' }>;
+}): JSX.Element {
   const levels = useMemo(() => {
     const level = new Map<string, number>();
     const byId = new Map(dialog.tasks.map((t) => [t.id, t]));
@@ -272,7 +394,8 @@ export function DryRunDialog({ dialog }: { dialog: Extract<RunnerDialog, { kind:
       if (seen.has(id)) return 0;
       seen.add(id);
       const t = byId.get(id);
-      const d = t && t.dependsOn.length ? 1 + Math.max(...t.dependsOn.map((x) => depth(x, seen))) : 0;
+      const d =
+        t && t.dependsOn.length ? 1 + Math.max(...t.dependsOn.map((x) => depth(x, seen))) : 0;
       level.set(id, d);
       return d;
     };
@@ -300,8 +423,13 @@ export function DryRunDialog({ dialog }: { dialog: Extract<RunnerDialog, { kind:
         {levels.map((tasks, i) => (
           <li key={i}>
             {tasks.map((t) => (
-              <span key={t.id} className={`rtask${t.operation ? ' op' : ''}`} title={`${t.id}${t.dependsOn.length ? `\nafter ${t.dependsOn.join(', ')}` : ''}`}>
-                {t.instanceId ? <b>{t.instanceId}</b> : null} {t.operation?.split('.').pop() ?? t.name}
+              <span
+                key={t.id}
+                className={`rtask${t.operation ? ' op' : ''}`}
+                title={`${t.id}${t.dependsOn.length ? `\nafter ${t.dependsOn.join(', ')}` : ''}`}
+              >
+                {t.instanceId ? <b>{t.instanceId}</b> : null}{' '}
+                {t.operation?.split('.').pop() ?? t.name}
               </span>
             ))}
           </li>

@@ -30,7 +30,14 @@ export function matchesFilter(e: HostEvent, f: EventStreamFilter): boolean {
 }
 
 function filterKey(f: EventStreamFilter): string {
-  return JSON.stringify([f.deploymentId ?? '', f.executionId ?? '', f.nodeId ?? '', f.instanceId ?? '', [...(f.levels ?? [])].sort(), f.text?.toLowerCase() ?? '']);
+  return JSON.stringify([
+    f.deploymentId ?? '',
+    f.executionId ?? '',
+    f.nodeId ?? '',
+    f.instanceId ?? '',
+    [...(f.levels ?? [])].sort(),
+    f.text?.toLowerCase() ?? '',
+  ]);
 }
 
 /** A bounded, append-only log with incrementally filtered views. */
@@ -39,7 +46,8 @@ export class EventLog {
   private items: HostEvent[] = [];
   private base = 0;
   private lastSeq = 0;
-  private view: { key: string; filter: EventStreamFilter; scanned: number; matches: number[] } | undefined;
+  private view:
+    { key: string; filter: EventStreamFilter; scanned: number; matches: number[] } | undefined;
 
   /** @param capacity events kept; older ones are dropped (they stay in the engine's store). */
   constructor(readonly capacity = 50_000) {}
@@ -92,7 +100,8 @@ export class EventLog {
    */
   filtered(filter: EventStreamFilter): readonly number[] {
     const key = filterKey(filter);
-    if (!this.view || this.view.key !== key) this.view = { key, filter, scanned: this.base, matches: [] };
+    if (!this.view || this.view.key !== key)
+      this.view = { key, filter, scanned: this.base, matches: [] };
     const v = this.view;
     for (let i = Math.max(v.scanned, this.base); i < this.total; i++) {
       const e = this.items[i - this.base];

@@ -29,8 +29,15 @@ export function inputFields(inputs: Readonly<Record<string, PlanInput>>): InputF
       type: i.type ?? 'string',
       ...(i.description ? { description: i.description } : {}),
       required: i.required && i.default === undefined,
-      defaultText: i.default === undefined ? '' : typeof i.default === 'string' ? i.default : JSON.stringify(i.default),
-      ...(Array.isArray(choices) ? { choices: choices.map((c) => (typeof c === 'string' ? c : JSON.stringify(c))) } : {}),
+      defaultText:
+        i.default === undefined
+          ? ''
+          : typeof i.default === 'string'
+            ? i.default
+            : JSON.stringify(i.default),
+      ...(Array.isArray(choices)
+        ? { choices: choices.map((c) => (typeof c === 'string' ? c : JSON.stringify(c))) }
+        : {}),
     };
   });
 }
@@ -49,7 +56,10 @@ export function parseInput(type: string, text: string): { value: Value } | { err
     case 'dict':
       try {
         const v = JSON.parse(t) as Value;
-        const ok = type === 'list' ? Array.isArray(v) : v !== null && typeof v === 'object' && !Array.isArray(v);
+        const ok =
+          type === 'list'
+            ? Array.isArray(v)
+            : v !== null && typeof v === 'object' && !Array.isArray(v);
         return ok ? { value: v } : { error: type === 'list' ? 'a JSON list' : 'a JSON object' };
       } catch {
         return { error: type === 'list' ? 'a JSON list' : 'a JSON object' };
@@ -59,6 +69,10 @@ export function parseInput(type: string, text: string): { value: Value } | { err
   }
 }
 
+/** A constraint operand as text for messages. */
+const show = (v: Value | undefined): string =>
+  typeof v === 'string' ? v : JSON.stringify(v ?? null);
+
 /** Checks a PlanInput's constraints against a parsed value; the first failed one, if any. */
 export function checkConstraints(input: PlanInput, value: Value): string | undefined {
   for (const c of input.constraints ?? []) {
@@ -67,37 +81,44 @@ export function checkConstraints(input: PlanInput, value: Value): string | undef
     const len = typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
     switch (c.operator) {
       case 'valid_values':
-        if (Array.isArray(v) && !v.some((x) => JSON.stringify(x) === JSON.stringify(value))) return `one of ${v.map((x) => String(x)).join(', ')}`;
+        if (Array.isArray(v) && !v.some((x) => JSON.stringify(x) === JSON.stringify(value)))
+          return `one of ${v.map((x) => show(x)).join(', ')}`;
         break;
       case 'in_range':
-        if (Array.isArray(v) && n !== undefined && (n < Number(v[0]) || n > Number(v[1]))) return `between ${String(v[0])} and ${String(v[1])}`;
+        if (Array.isArray(v) && n !== undefined && (n < Number(v[0]) || n > Number(v[1])))
+          return `between ${show(v[0])} and ${show(v[1])}`;
         break;
       case 'greater_than':
-        if (n !== undefined && !(n > Number(v))) return `greater than ${String(v)}`;
+        if (n !== undefined && !(n > Number(v))) return `greater than ${show(v)}`;
         break;
       case 'greater_or_equal':
-        if (n !== undefined && !(n >= Number(v))) return `at least ${String(v)}`;
+        if (n !== undefined && !(n >= Number(v))) return `at least ${show(v)}`;
         break;
       case 'less_than':
-        if (n !== undefined && !(n < Number(v))) return `less than ${String(v)}`;
+        if (n !== undefined && !(n < Number(v))) return `less than ${show(v)}`;
         break;
       case 'less_or_equal':
-        if (n !== undefined && !(n <= Number(v))) return `at most ${String(v)}`;
+        if (n !== undefined && !(n <= Number(v))) return `at most ${show(v)}`;
         break;
       case 'equal':
         if (JSON.stringify(value) !== JSON.stringify(v)) return `equal to ${JSON.stringify(v)}`;
         break;
       case 'min_length':
-        if (len !== undefined && len < Number(v)) return `at least ${String(v)} long`;
+        if (len !== undefined && len < Number(v)) return `at least ${show(v)} long`;
         break;
       case 'max_length':
-        if (len !== undefined && len > Number(v)) return `at most ${String(v)} long`;
+        if (len !== undefined && len > Number(v)) return `at most ${show(v)} long`;
         break;
       case 'length':
-        if (len !== undefined && len !== Number(v)) return `exactly ${String(v)} long`;
+        if (len !== undefined && len !== Number(v)) return `exactly ${show(v)} long`;
         break;
       case 'pattern':
-        if (typeof value === 'string' && typeof v === 'string' && !new RegExp(`^(?:${v})$`).test(value)) return `matching ${v}`;
+        if (
+          typeof value === 'string' &&
+          typeof v === 'string' &&
+          !new RegExp(`^(?:${v})$`).test(value)
+        )
+          return `matching ${v}`;
         break;
     }
   }
@@ -108,7 +129,10 @@ export function checkConstraints(input: PlanInput, value: Value): string | undef
  * Validates the whole form. Empty text means "use the default" (left out of the values).
  * Returns the values to send and an error per field ("must be …").
  */
-export function validateInputs(inputs: Readonly<Record<string, PlanInput>>, texts: Readonly<Record<string, string>>): { values: Record<string, Value>; errors: Record<string, string> } {
+export function validateInputs(
+  inputs: Readonly<Record<string, PlanInput>>,
+  texts: Readonly<Record<string, string>>,
+): { values: Record<string, Value>; errors: Record<string, string> } {
   const values: Record<string, Value> = {};
   const errors: Record<string, string> = {};
   for (const input of Object.values(inputs)) {

@@ -23,7 +23,10 @@ export interface LiveLayoutEdge {
 }
 
 /** Lays out the plan's nodes; edges run from target (left) to source (right). */
-export function layoutPlan(plan: Pick<Plan, 'nodes'>): { nodes: LiveLayoutNode[]; edges: LiveLayoutEdge[] } {
+export function layoutPlan(plan: Pick<Plan, 'nodes'>): {
+  nodes: LiveLayoutNode[];
+  edges: LiveLayoutEdge[];
+} {
   const byName = new Map(plan.nodes.map((n) => [n.name, n]));
   const depth = new Map<string, number>();
   const visit = (name: string, stack: Set<string>): number => {
@@ -32,7 +35,9 @@ export function layoutPlan(plan: Pick<Plan, 'nodes'>): { nodes: LiveLayoutNode[]
     if (stack.has(name)) return 0;
     stack.add(name);
     const n = byName.get(name);
-    const targets = (n?.relationships ?? []).map((r) => r.target).filter((t) => byName.has(t) && t !== name);
+    const targets = (n?.relationships ?? [])
+      .map((r) => r.target)
+      .filter((t) => byName.has(t) && t !== name);
     const d = targets.length ? 1 + Math.max(...targets.map((t) => visit(t, stack))) : 0;
     stack.delete(name);
     depth.set(name, d);
@@ -43,10 +48,22 @@ export function layoutPlan(plan: Pick<Plan, 'nodes'>): { nodes: LiveLayoutNode[]
     const col = visit(n.name, new Set());
     const row = rows.get(col) ?? 0;
     rows.set(col, row + 1);
-    return { name: n.name, type: n.type, x: col * (liveNodeSize.width + gap.x), y: row * (liveNodeSize.height + gap.y) };
+    return {
+      name: n.name,
+      type: n.type,
+      x: col * (liveNodeSize.width + gap.x),
+      y: row * (liveNodeSize.height + gap.y),
+    };
   });
   const edges = plan.nodes.flatMap((n) =>
-    n.relationships.filter((r) => byName.has(r.target)).map((r, i) => ({ id: `${n.name}->${r.target}#${i}`, source: r.target, target: n.name, kind: r.kind })),
+    n.relationships
+      .filter((r) => byName.has(r.target))
+      .map((r, i) => ({
+        id: `${n.name}->${r.target}#${i}`,
+        source: r.target,
+        target: n.name,
+        kind: r.kind,
+      })),
   );
   return { nodes, edges };
 }

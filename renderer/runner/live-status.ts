@@ -20,9 +20,18 @@ export interface LiveInstance {
 export type LiveInstances = Readonly<Record<string, LiveInstance>>;
 
 /** Seeds the live view from `instances.list`. */
-export function liveFromSummaries(list: readonly NodeInstanceSummary[]): Record<string, LiveInstance> {
+export function liveFromSummaries(
+  list: readonly NodeInstanceSummary[],
+): Record<string, LiveInstance> {
   const out: Record<string, LiveInstance> = {};
-  for (const i of list) out[i.id] = { id: i.id, nodeId: i.nodeId, state: i.state, running: {}, ...(i.lastError ? { error: i.lastError } : {}) };
+  for (const i of list)
+    out[i.id] = {
+      id: i.id,
+      nodeId: i.nodeId,
+      state: i.state,
+      running: {},
+      ...(i.lastError ? { error: i.lastError } : {}),
+    };
   return out;
 }
 
@@ -30,13 +39,19 @@ export function liveFromSummaries(list: readonly NodeInstanceSummary[]): Record<
  * Applies a batch of events for `deploymentId`. Returns the same object when nothing
  * changed, so subscribers re-render only on real changes.
  */
-export function applyLiveEvents(current: LiveInstances, batch: readonly HostEvent[], deploymentId: string): LiveInstances {
+export function applyLiveEvents(
+  current: LiveInstances,
+  batch: readonly HostEvent[],
+  deploymentId: string,
+): LiveInstances {
   let next: Record<string, LiveInstance> | undefined;
   const edit = (id: string, nodeId: string | undefined): LiveInstance | undefined => {
     next ??= { ...current };
     const old = next[id];
     if (!old && nodeId === undefined) return undefined;
-    const copy: LiveInstance = old ? { ...old, running: { ...old.running } } : { id, nodeId: nodeId ?? '', state: 'uninitialized', running: {} };
+    const copy: LiveInstance = old
+      ? { ...old, running: { ...old.running } }
+      : { id, nodeId: nodeId ?? '', state: 'uninitialized', running: {} };
     next[id] = copy;
     return copy;
   };
@@ -45,7 +60,8 @@ export function applyLiveEvents(current: LiveInstances, batch: readonly HostEven
     if (e.type === 'execution') {
       if (e.status !== 'cancelled' && e.status !== 'failed' && e.status !== 'terminated') continue;
       // Nothing runs after an execution ended, whatever events were lost on the way.
-      for (const inst of Object.values(next ?? current)) if (Object.keys(inst.running).length > 0) edit(inst.id, undefined)!.running = {};
+      for (const inst of Object.values(next ?? current))
+        if (Object.keys(inst.running).length > 0) edit(inst.id, undefined)!.running = {};
       continue;
     }
     if (!e.instanceId) continue;
@@ -58,10 +74,12 @@ export function applyLiveEvents(current: LiveInstances, batch: readonly HostEven
     } else if (e.type === 'task') {
       const inst = edit(e.instanceId, e.nodeId);
       if (!inst) continue;
-      if (e.status === 'running' || e.status === 'retrying') inst.running[e.taskId] = e.operation ?? e.taskId;
+      if (e.status === 'running' || e.status === 'retrying')
+        inst.running[e.taskId] = e.operation ?? e.taskId;
       else delete inst.running[e.taskId];
       if (e.status === 'failed') inst.error = e.message;
-      else if (e.status === 'succeeded' && inst.error && Object.keys(inst.running).length === 0) delete inst.error;
+      else if (e.status === 'succeeded' && inst.error && Object.keys(inst.running).length === 0)
+        delete inst.error;
     }
   }
   return next ?? current;
@@ -81,11 +99,25 @@ export interface NodeStatus {
   tone: 'ok' | 'busy' | 'error' | 'idle' | 'none';
 }
 
-const stateOrder = ['uninitialized', 'creating', 'created', 'configuring', 'configured', 'starting', 'started', 'stopping', 'stopped', 'deleting', 'deleted'];
+const stateOrder = [
+  'uninitialized',
+  'creating',
+  'created',
+  'configuring',
+  'configured',
+  'starting',
+  'started',
+  'stopping',
+  'stopped',
+  'deleting',
+  'deleted',
+];
 
 /** The gist of a task failure message: without the `instance: operation: failed:` prefix the executor puts first. */
 export function shortError(message: string): string {
-  return message.replace(/^\S+(?: -> \S+)?: \S+(?: \((?:source|target)\))?: failed: /, '').replace(/^(?:Recoverable|NonRecoverable)Error: /, '');
+  return message
+    .replace(/^\S+(?: -> \S+)?: \S+(?: \((?:source|target)\))?: failed: /, '')
+    .replace(/^(?:Recoverable|NonRecoverable)Error: /, '');
 }
 
 /** Summarises the live instances of one node (deleted ones are not counted). */
@@ -105,9 +137,18 @@ export function summarizeNode(instances: LiveInstances, nodeId: string): NodeSta
       error ??= inst.error;
     }
   }
-  const rank = (s: string): number => (stateOrder.includes(s) ? stateOrder.indexOf(s) : stateOrder.length);
+  const rank = (s: string): number =>
+    stateOrder.includes(s) ? stateOrder.indexOf(s) : stateOrder.length;
   const byState = [...counts.entries()].sort((a, b) => rank(a[0]) - rank(b[0]));
   const tone: NodeStatus['tone'] =
-    total === 0 ? 'none' : failed > 0 ? 'error' : running > 0 ? 'busy' : counts.get('started') === total ? 'ok' : 'idle';
+    total === 0
+      ? 'none'
+      : failed > 0
+        ? 'error'
+        : running > 0
+          ? 'busy'
+          : counts.get('started') === total
+            ? 'ok'
+            : 'idle';
   return { total, byState, running, failed, ...(error !== undefined ? { error } : {}), tone };
 }

@@ -5,7 +5,10 @@
 import type { HostEvent, MetricSeries, Plan } from '../../engine/host/contract';
 
 /** Rows `{ time, [instanceId]: value }`, sorted by time; the instance ids in first-seen order. */
-export function chartRows(series: readonly MetricSeries[]): { rows: Record<string, number>[]; keys: string[] } {
+export function chartRows(series: readonly MetricSeries[]): {
+  rows: Record<string, number>[];
+  keys: string[];
+} {
   const byTime = new Map<number, Record<string, number>>();
   const keys: string[] = [];
   for (const s of series) {
@@ -28,16 +31,26 @@ export interface Threshold {
 }
 
 /** Thresholds of the plan's metric-scale policies on `metric` (optionally targeting `node`). */
-export function thresholdsFor(plan: Pick<Plan, 'policies' | 'scalingGroups'> | undefined, metric: string, node?: string): Threshold[] {
+export function thresholdsFor(
+  plan: Pick<Plan, 'policies' | 'scalingGroups'> | undefined,
+  metric: string,
+  node?: string,
+): Threshold[] {
   const out: Threshold[] = [];
   for (const p of plan?.policies ?? []) {
     if (p.properties['metric'] !== metric) continue;
-    if (node && !p.targets.some((t) => t === node || plan?.scalingGroups[t]?.members.includes(node))) continue;
-    const aggregation = typeof p.properties['aggregation'] === 'string' ? p.properties['aggregation'] : 'avg';
+    if (
+      node &&
+      !p.targets.some((t) => t === node || plan?.scalingGroups[t]?.members.includes(node))
+    )
+      continue;
+    const aggregation =
+      typeof p.properties['aggregation'] === 'string' ? p.properties['aggregation'] : 'avg';
     const up = p.properties['scale_up_threshold'];
     const down = p.properties['scale_down_threshold'];
     if (typeof up === 'number') out.push({ policy: p.name, kind: 'up', value: up, aggregation });
-    if (typeof down === 'number') out.push({ policy: p.name, kind: 'down', value: down, aggregation });
+    if (typeof down === 'number')
+      out.push({ policy: p.name, kind: 'down', value: down, aggregation });
   }
   return out;
 }
@@ -50,16 +63,39 @@ export interface TimeMark {
 }
 
 /** Scale and heal marks for a deployment within [from, to]. */
-export function timeMarks(events: Iterable<HostEvent>, deploymentId: string, from: number, to: number): TimeMark[] {
+export function timeMarks(
+  events: Iterable<HostEvent>,
+  deploymentId: string,
+  from: number,
+  to: number,
+): TimeMark[] {
   const marks: TimeMark[] = [];
   for (const e of events) {
     if (e.deploymentId !== deploymentId) continue;
     const t = Date.parse(e.time);
     if (t < from || t > to) continue;
-    if (e.type === 'policy' && (e.decision === 'scale_out' || e.decision === 'scale_in' || e.decision === 'heal'))
-      marks.push({ time: t, label: `${e.policy}: ${e.decision.replace('_', ' ')}`, kind: e.decision === 'heal' ? 'heal' : 'scale' });
-    else if (e.type === 'execution' && e.status === 'started' && (e.workflow === 'scale' || e.workflow === 'heal'))
+    if (
+      e.type === 'policy' &&
+      (e.decision === 'scale_out' || e.decision === 'scale_in' || e.decision === 'heal')
+    )
+      marks.push({
+        time: t,
+        label: `${e.policy}: ${e.decision.replace('_', ' ')}`,
+        kind: e.decision === 'heal' ? 'heal' : 'scale',
+      });
+    else if (
+      e.type === 'execution' &&
+      e.status === 'started' &&
+      (e.workflow === 'scale' || e.workflow === 'heal')
+    )
       marks.push({ time: t, label: e.workflow, kind: e.workflow === 'heal' ? 'heal' : 'scale' });
   }
-  return marks;
+  // A policy's decision and the execution it starts land together: keep the decision,
+  // which says why, so the two labels do not print over each other.
+  const decisions = marks.filter((m) => m.label.includes(':'));
+  return marks.filter(
+    (m) =>
+      m.label.includes(':') ||
+      !decisions.some((d) => d.kind === m.kind && Math.abs(d.time - m.time) < 5000),
+  );
 }

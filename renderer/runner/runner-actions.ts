@@ -6,7 +6,14 @@
  * they are queued here and applied to the stores once per animation frame, so a burst of
  * thousands of events per second costs one store update and one render per frame.
  */
-import type { HostError, HostEvent, HostMethod, ParamsOf, ResultOf, Value } from '../../engine/host/contract';
+import type {
+  HostError,
+  HostEvent,
+  HostMethod,
+  ParamsOf,
+  ResultOf,
+  Value,
+} from '../../engine/host/contract';
 import { getHostClient, getShell } from '../host';
 import { useRunnerEventsStore } from '../state/runner-events-store';
 import { useRunnerLiveStore } from '../state/runner-live-store';
@@ -14,7 +21,11 @@ import { useRunnerStore } from '../state/runner-store';
 import { useUiStore } from '../state/ui-store';
 
 /** Calls the host; on failure shows the error and returns undefined. */
-export async function call<M extends HostMethod>(method: M, params: ParamsOf<M>, quiet = false): Promise<ResultOf<M> | undefined> {
+export async function call<M extends HostMethod>(
+  method: M,
+  params: ParamsOf<M>,
+  quiet = false,
+): Promise<ResultOf<M> | undefined> {
   const r = await getHostClient().call(method, params);
   if (r.ok) return r.value;
   if (!quiet) useUiStore.getState().notify('error', describeError(r.error));
@@ -57,7 +68,8 @@ export async function refreshExecutions(): Promise<void> {
   const id = useRunnerStore.getState().selectedId;
   if (!id) return;
   const list = await call('executions.list', { deploymentId: id }, true);
-  if (list && useRunnerStore.getState().selectedId === id) useRunnerStore.getState().setExecutions(list);
+  if (list && useRunnerStore.getState().selectedId === id)
+    useRunnerStore.getState().setExecutions(list);
 }
 
 export async function refreshInstances(): Promise<void> {
@@ -85,7 +97,12 @@ export async function selectDeployment(id: string | null): Promise<void> {
     useRunnerLiveStore.getState().watch(null, []);
     return;
   }
-  const [plan, list] = await Promise.all([store.plans[id] ? Promise.resolve(store.plans[id]) : call('deployments.plan', { deploymentId: id }, true), call('instances.list', { deploymentId: id }, true)]);
+  const [plan, list] = await Promise.all([
+    store.plans[id]
+      ? Promise.resolve(store.plans[id])
+      : call('deployments.plan', { deploymentId: id }, true),
+    call('instances.list', { deploymentId: id }, true),
+  ]);
   if (useRunnerStore.getState().selectedId !== id) return;
   if (plan) useRunnerStore.getState().setPlan(id, plan);
   useRunnerLiveStore.getState().watch(id, list ?? []);
@@ -117,7 +134,12 @@ function flush(): void {
       deployments = true;
       if (e.deploymentId === selected) executions = instances = true;
     } else if (e.type === 'instance' && e.deploymentId === selected) instances = true;
-    else if (e.type === 'task' && e.deploymentId === selected && (e.status === 'succeeded' || e.status === 'failed')) executions = true;
+    else if (
+      e.type === 'task' &&
+      e.deploymentId === selected &&
+      (e.status === 'succeeded' || e.status === 'failed')
+    )
+      executions = true;
   }
   if (deployments) refreshSoon.deployments();
   if (executions) refreshSoon.executions();
@@ -145,7 +167,10 @@ let stop: (() => void) | undefined;
 /** Starts the runner: loads deployments and subscribes to all events (stored ones first). */
 export function startRunner(): () => void {
   if (!stop) {
-    const unsubscribe = getHostClient().subscribe({ afterSeq: useRunnerEventsStore.getState().log.highestSeq }, receiveBatch);
+    const unsubscribe = getHostClient().subscribe(
+      { afterSeq: useRunnerEventsStore.getState().log.highestSeq },
+      receiveBatch,
+    );
     // Desktop: the shell reports engine restarts with the executions they interrupted.
     const offStatus = getShell()?.onEngineStatus((status) => {
       const store = useRunnerStore.getState();
@@ -173,7 +198,11 @@ export function startRunner(): () => void {
 // ---------------------------------------------------------------------------------------
 // Commands
 
-export async function createDeployment(blueprintFile: string, deploymentId: string, inputs: Record<string, Value>): Promise<boolean> {
+export async function createDeployment(
+  blueprintFile: string,
+  deploymentId: string,
+  inputs: Record<string, Value>,
+): Promise<boolean> {
   const d = await call('deployments.create', { blueprintFile, deploymentId, inputs });
   if (!d) return false;
   useRunnerStore.getState().upsertDeployment(d);
@@ -190,10 +219,19 @@ export async function deleteDeployment(deploymentId: string, force: boolean): Pr
 }
 
 /** Starts a workflow on the selected deployment (or previews it with `dryRun`). */
-export async function runWorkflow(workflow: string, parameters: Record<string, Value> = {}, dryRun = false): Promise<boolean> {
+export async function runWorkflow(
+  workflow: string,
+  parameters: Record<string, Value> = {},
+  dryRun = false,
+): Promise<boolean> {
   const deploymentId = useRunnerStore.getState().selectedId;
   if (!deploymentId) return false;
-  const r = await call('executions.start', { deploymentId, workflow, parameters, ...(dryRun ? { dryRun } : {}) });
+  const r = await call('executions.start', {
+    deploymentId,
+    workflow,
+    parameters,
+    ...(dryRun ? { dryRun } : {}),
+  });
   if (!r) return false;
   if ('tasks' in r) {
     useRunnerStore.getState().openDialog({ kind: 'dryRun', workflow, tasks: r.tasks });

@@ -5,7 +5,11 @@
 import type { ExecutionSummary, TaskSummary } from '../../engine/host/contract';
 
 /** Milliseconds between two ISO times (to `now` while still running); undefined without a start. */
-export function durationMs(startedAt: string | undefined, endedAt: string | undefined, now: number = Date.now()): number | undefined {
+export function durationMs(
+  startedAt: string | undefined,
+  endedAt: string | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!startedAt) return undefined;
   const end = endedAt ? Date.parse(endedAt) : now;
   return Math.max(0, end - Date.parse(startedAt));
@@ -30,11 +34,21 @@ export interface TimelineBar {
 }
 
 /** Lays out the tasks that started; the span runs from the first start to the last end. */
-export function timelineBars(exec: Pick<ExecutionSummary, 'startedAt' | 'endedAt'>, tasks: readonly TaskSummary[], now: number = Date.now()): { bars: TimelineBar[]; spanMs: number } {
+export function timelineBars(
+  exec: Pick<ExecutionSummary, 'startedAt' | 'endedAt'>,
+  tasks: readonly TaskSummary[],
+  now: number = Date.now(),
+): { bars: TimelineBar[]; spanMs: number } {
   const ran = tasks.filter((t) => t.startedAt && t.kind === 'operation');
   if (ran.length === 0) return { bars: [], spanMs: 0 };
-  const start = Math.min(...ran.map((t) => Date.parse(t.startedAt!)), exec.startedAt ? Date.parse(exec.startedAt) : Infinity);
-  const end = Math.max(...ran.map((t) => (t.endedAt ? Date.parse(t.endedAt) : now)), exec.endedAt ? Date.parse(exec.endedAt) : 0);
+  const start = Math.min(
+    ...ran.map((t) => Date.parse(t.startedAt!)),
+    exec.startedAt ? Date.parse(exec.startedAt) : Infinity,
+  );
+  const end = Math.max(
+    ...ran.map((t) => (t.endedAt ? Date.parse(t.endedAt) : now)),
+    exec.endedAt ? Date.parse(exec.endedAt) : 0,
+  );
   const span = Math.max(1, end - start);
   const bars = ran
     .sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!))
@@ -42,7 +56,12 @@ export function timelineBars(exec: Pick<ExecutionSummary, 'startedAt' | 'endedAt
       const s = Date.parse(t.startedAt!) - start;
       const e = (t.endedAt ? Date.parse(t.endedAt) : now) - start;
       const op = t.operation?.split('.').pop() ?? t.name;
-      return { task: t, left: s / span, width: Math.max(0.004, (e - s) / span), label: `${t.instanceId ?? t.nodeId ?? ''} ${op}`.trim() };
+      return {
+        task: t,
+        left: s / span,
+        width: Math.max(0.004, (e - s) / span),
+        label: `${t.instanceId ?? t.nodeId ?? ''} ${op}`.trim(),
+      };
     });
   return { bars, spanMs: span };
 }
@@ -53,7 +72,13 @@ export function progressOf(taskCounts: Readonly<Record<string, number>>): number
   let done = 0;
   for (const [status, n] of Object.entries(taskCounts)) {
     total += n;
-    if (status === 'succeeded' || status === 'failed' || status === 'skipped' || status === 'cancelled') done += n;
+    if (
+      status === 'succeeded' ||
+      status === 'failed' ||
+      status === 'skipped' ||
+      status === 'cancelled'
+    )
+      done += n;
   }
   return total === 0 ? 0 : done / total;
 }

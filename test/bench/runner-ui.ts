@@ -40,7 +40,13 @@ async function received(page: Page): Promise<number> {
 }
 
 /** Emits `rate` events/s for `seconds` in 10 ms slices while the page records frame times. */
-async function storm(h: RunnerHarness, page: Page, phase: string, rate: number, seconds: number): Promise<UiBenchResult> {
+async function storm(
+  h: RunnerHarness,
+  page: Page,
+  phase: string,
+  rate: number,
+  seconds: number,
+): Promise<UiBenchResult> {
   const before = await received(page);
   // A string, not a function: tsx's keepNames helpers do not exist in the page.
   await page.evaluate(`(() => {
@@ -84,7 +90,9 @@ async function storm(h: RunnerHarness, page: Page, phase: string, rate: number, 
     got = (await received(page)) - before;
   }
   const done = performance.now();
-  const frames = (await page.evaluate('(() => { window.__stop = true; return window.__frames.slice(2); })()')) as number[];
+  const frames = await page.evaluate<number[]>(
+    '(() => { window.__stop = true; return window.__frames.slice(2); })()',
+  );
   const sorted = [...frames].sort((a, b) => a - b);
   return {
     phase,
@@ -95,7 +103,14 @@ async function storm(h: RunnerHarness, page: Page, phase: string, rate: number, 
     emitEventsPerSec: Math.round(total / ((emitEnd - start) / 1000)),
     deliveredEventsPerSec: Math.round(got / ((done - start) / 1000)),
     lagMs: Math.round(done - emitEnd),
-    frames: { count: frames.length, p50: +pct(sorted, 0.5).toFixed(1), p95: +pct(sorted, 0.95).toFixed(1), p99: +pct(sorted, 0.99).toFixed(1), max: +(sorted[sorted.length - 1] ?? 0).toFixed(1), over50ms: frames.filter((f) => f > 50).length },
+    frames: {
+      count: frames.length,
+      p50: +pct(sorted, 0.5).toFixed(1),
+      p95: +pct(sorted, 0.95).toFixed(1),
+      p99: +pct(sorted, 0.99).toFixed(1),
+      max: +(sorted[sorted.length - 1] ?? 0).toFixed(1),
+      over50ms: frames.filter((f) => f > 50).length,
+    },
   };
 }
 
@@ -113,11 +128,17 @@ export async function runUiBench(args: string[]): Promise<UiBenchResult[]> {
     // Filter while streaming: time from typing to the filtered list.
     const t0 = performance.now();
     await page.locator('[data-testid="event-search"]').fill('needle');
-    await page.waitForFunction(`[...document.querySelectorAll('[data-testid="event-list"] .ev-msg')].every((e) => e.textContent.includes('needle'))`);
+    await page.waitForFunction(
+      `[...document.querySelectorAll('[data-testid="event-list"] .ev-msg')].every((e) => e.textContent.includes('needle'))`,
+    );
     const filterMs = Math.round(performance.now() - t0);
     results.push(await storm(h, page, 'filtered', rate, seconds));
-    const kept = Number(await page.locator('[data-testid="event-list"]').getAttribute('data-count'));
-    console.log(`\nRunner UI under an event storm (headless Chromium, ${rate} events/s for ${seconds} s per phase)`);
+    const kept = Number(
+      await page.locator('[data-testid="event-list"]').getAttribute('data-count'),
+    );
+    console.log(
+      `\nRunner UI under an event storm (headless Chromium, ${rate} events/s for ${seconds} s per phase)`,
+    );
     console.table(
       results.map((r) => ({
         phase: r.phase,
@@ -134,9 +155,15 @@ export async function runUiBench(args: string[]): Promise<UiBenchResult[]> {
         '>50ms': r.frames.over50ms,
       })),
     );
-    console.log(`typing a filter over the kept events: list filtered in ${filterMs} ms; ${kept} events match "needle"`);
+    console.log(
+      `typing a filter over the kept events: list filtered in ${filterMs} ms; ${kept} events match "needle"`,
+    );
     const ok = results.every((r) => r.received === r.emitted && r.frames.p95 <= 50);
-    console.log(ok ? 'PASS: nothing dropped, p95 frame <= 50 ms' : 'FAIL: dropped events or p95 frame > 50 ms');
+    console.log(
+      ok
+        ? 'PASS: nothing dropped, p95 frame <= 50 ms'
+        : 'FAIL: dropped events or p95 frame > 50 ms',
+    );
     if (errors.length) console.log('page errors:', errors);
     return results;
   } finally {

@@ -28,7 +28,9 @@ export interface RunnerHarness {
 }
 
 /** `hostOptions` go to openHost (e.g. a faster metrics interval). */
-export async function startRunnerHarness(hostOptions: Omit<OpenHostOptions, 'home'> = {}): Promise<RunnerHarness> {
+export async function startRunnerHarness(
+  hostOptions: Omit<OpenHostOptions, 'home'> = {},
+): Promise<RunnerHarness> {
   const staticDir = await buildRenderer();
   const home = mkdtempSync(join(tmpdir(), 'trellis-runner-home-'));
   const host = openHost({ ...hostOptions, home });
@@ -36,7 +38,15 @@ export async function startRunnerHarness(hostOptions: Omit<OpenHostOptions, 'hom
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--headless', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--headless',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   mkdirSync(screenshotsDir, { recursive: true });
   return {
@@ -53,8 +63,15 @@ export async function startRunnerHarness(hostOptions: Omit<OpenHostOptions, 'hom
 }
 
 /** Opens the app on the example blueprint and switches to the Runner tab. */
-export async function openRunner(h: RunnerHarness, options: { dark?: boolean; file?: string; waitFor?: string } = {}): Promise<{ page: Page; errors: string[] }> {
-  const context = await h.browser.newContext({ viewport: { width: 1600, height: 960 }, colorScheme: options.dark ? 'dark' : 'light', permissions: ['clipboard-read', 'clipboard-write'] });
+export async function openRunner(
+  h: RunnerHarness,
+  options: { dark?: boolean; file?: string; waitFor?: string } = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await h.browser.newContext({
+    viewport: { width: 1600, height: 960 },
+    colorScheme: options.dark ? 'dark' : 'light',
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

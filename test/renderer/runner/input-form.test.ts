@@ -1,13 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentIdError, inputFields, parseInput, validateInputs, type PlanInput } from '../../../renderer/runner/input-form';
+import {
+  deploymentIdError,
+  inputFields,
+  parseInput,
+  validateInputs,
+  type PlanInput,
+} from '../../../renderer/runner/input-form';
 
 const inputs: Record<string, PlanInput> = {
-  port: { name: 'port', type: 'integer', required: true, default: 0, constraints: [{ operator: 'in_range', value: [0, 65535] }] },
-  flavor: { name: 'flavor', type: 'string', required: true, constraints: [{ operator: 'valid_values', value: ['small', 'large'] }] },
+  port: {
+    name: 'port',
+    type: 'integer',
+    required: true,
+    default: 0,
+    constraints: [{ operator: 'in_range', value: [0, 65535] }],
+  },
+  flavor: {
+    name: 'flavor',
+    type: 'string',
+    required: true,
+    constraints: [{ operator: 'valid_values', value: ['small', 'large'] }],
+  },
   ratio: { name: 'ratio', type: 'float', required: false },
   debug: { name: 'debug', type: 'boolean', required: false, default: false },
   tags: { name: 'tags', type: 'list', required: false },
-  name: { name: 'name', type: 'string', required: false, constraints: [{ operator: 'pattern', value: '[a-z]+' }, { operator: 'max_length', value: 5 }] },
+  name: {
+    name: 'name',
+    type: 'string',
+    required: false,
+    constraints: [
+      { operator: 'pattern', value: '[a-z]+' },
+      { operator: 'max_length', value: 5 },
+    ],
+  },
 };
 
 describe('the deployment inputs form', () => {
@@ -32,12 +57,31 @@ describe('the deployment inputs form', () => {
   it('reports each wrong field as the user types and keeps defaults for empty ones', () => {
     const empty = validateInputs(inputs, {});
     expect(empty.errors).toEqual({ flavor: 'required' });
-    const bad = validateInputs(inputs, { port: '70000', flavor: 'medium', ratio: 'x', tags: '{}', name: 'ABC' });
-    expect(bad.errors).toEqual({ port: 'must be between 0 and 65535', flavor: 'must be one of small, large', ratio: 'must be a number', tags: 'must be a JSON list', name: 'must be matching [a-z]+' });
-    const good = validateInputs(inputs, { port: '8080', flavor: 'small', debug: 'true', name: 'abc' });
+    const bad = validateInputs(inputs, {
+      port: '70000',
+      flavor: 'medium',
+      ratio: 'x',
+      tags: '{}',
+      name: 'ABC',
+    });
+    expect(bad.errors).toEqual({
+      port: 'must be between 0 and 65535',
+      flavor: 'must be one of small, large',
+      ratio: 'must be a number',
+      tags: 'must be a JSON list',
+      name: 'must be matching [a-z]+',
+    });
+    const good = validateInputs(inputs, {
+      port: '8080',
+      flavor: 'small',
+      debug: 'true',
+      name: 'abc',
+    });
     expect(good.errors).toEqual({});
     expect(good.values).toEqual({ port: 8080, flavor: 'small', debug: true, name: 'abc' });
-    expect(validateInputs(inputs, { flavor: 'small', name: 'abcdef' }).errors).toEqual({ name: 'must be at most 5 long' });
+    expect(validateInputs(inputs, { flavor: 'small', name: 'abcdef' }).errors).toEqual({
+      name: 'must be at most 5 long',
+    });
   });
 
   it('checks deployment ids: required, allowed characters, not taken', () => {

@@ -11,7 +11,13 @@ import type { EngineHost } from '../../../engine/host/engine-host';
 import { openHost } from '../../../engine/host/open-host';
 import { setHostClient } from '../../../renderer/host';
 import { summarizeNode } from '../../../renderer/runner/live-status';
-import { createDeployment, deleteDeployment, resetRunnerActions, runWorkflow, startRunner } from '../../../renderer/runner/runner-actions';
+import {
+  createDeployment,
+  deleteDeployment,
+  resetRunnerActions,
+  runWorkflow,
+  startRunner,
+} from '../../../renderer/runner/runner-actions';
 import { useRunnerEventsStore } from '../../../renderer/state/runner-events-store';
 import { useRunnerLiveStore } from '../../../renderer/state/runner-live-store';
 import { selectPlan, useRunnerStore } from '../../../renderer/state/runner-store';
@@ -40,7 +46,11 @@ describe('runner actions on a real engine host', () => {
     expect(await createDeployment(fixture, 'app', { reason: 'quota exceeded' })).toBe(true);
     const s = useRunnerStore.getState();
     expect(s.selectedId).toBe('app');
-    expect(selectPlan(s)?.nodes.map((n) => n.name).sort()).toEqual(['after', 'broken', 'fine']);
+    expect(
+      selectPlan(s)
+        ?.nodes.map((n) => n.name)
+        .sort(),
+    ).toEqual(['after', 'broken', 'fine']);
     expect(Object.keys(useRunnerLiveStore.getState().instances)).toHaveLength(3);
     // A second one with the same id is refused and the error is shown.
     expect(await createDeployment(fixture, 'app', {})).toBe(false);
@@ -51,21 +61,44 @@ describe('runner actions on a real engine host', () => {
     expect(await runWorkflow('install', {}, true)).toBe(true);
     const d = useRunnerStore.getState().dialog;
     expect(d?.kind).toBe('dryRun');
-    if (d?.kind === 'dryRun') expect(d.tasks.some((t) => t.operation === 'cloudify.interfaces.lifecycle.create')).toBe(true);
+    if (d?.kind === 'dryRun')
+      expect(d.tasks.some((t) => t.operation === 'cloudify.interfaces.lifecycle.create')).toBe(
+        true,
+      );
     useRunnerStore.getState().openDialog(null);
-    expect(summarizeNode(useRunnerLiveStore.getState().instances, 'fine').byState).toEqual([['uninitialized', 1]]);
+    expect(summarizeNode(useRunnerLiveStore.getState().instances, 'fine').byState).toEqual([
+      ['uninitialized', 1],
+    ]);
   });
 
   it('runs install and the live stores follow it: the failing node red with its cause, the rest as far as they got', async () => {
     expect(await runWorkflow('install')).toBe(true);
-    await expect.poll(() => summarizeNode(useRunnerLiveStore.getState().instances, 'broken').tone, { timeout: 15_000 }).toBe('error');
-    await expect.poll(() => summarizeNode(useRunnerLiveStore.getState().instances, 'fine').tone, { timeout: 15_000 }).toBe('ok');
-    expect(summarizeNode(useRunnerLiveStore.getState().instances, 'broken').error).toContain('quota exceeded');
-    expect(summarizeNode(useRunnerLiveStore.getState().instances, 'after').byState).toEqual([['uninitialized', 1]]);
-    await expect.poll(() => useRunnerStore.getState().executions[0]?.status, { timeout: 10_000 }).toBe('failed');
+    await expect
+      .poll(() => summarizeNode(useRunnerLiveStore.getState().instances, 'broken').tone, {
+        timeout: 15_000,
+      })
+      .toBe('error');
+    await expect
+      .poll(() => summarizeNode(useRunnerLiveStore.getState().instances, 'fine').tone, {
+        timeout: 15_000,
+      })
+      .toBe('ok');
+    expect(summarizeNode(useRunnerLiveStore.getState().instances, 'broken').error).toContain(
+      'quota exceeded',
+    );
+    expect(summarizeNode(useRunnerLiveStore.getState().instances, 'after').byState).toEqual([
+      ['uninitialized', 1],
+    ]);
+    await expect
+      .poll(() => useRunnerStore.getState().executions[0]?.status, { timeout: 10_000 })
+      .toBe('failed');
     const { log } = useRunnerEventsStore.getState();
     expect(log.filtered({ deploymentId: 'app', levels: ['error'] }).length).toBeGreaterThan(0);
-    await expect.poll(() => useRunnerStore.getState().deployments.find((d) => d.id === 'app')?.status, { timeout: 10_000 }).toBe('failed');
+    await expect
+      .poll(() => useRunnerStore.getState().deployments.find((d) => d.id === 'app')?.status, {
+        timeout: 10_000,
+      })
+      .toBe('failed');
   });
 
   it('deletes a failed deployment only with force', async () => {

@@ -1,12 +1,41 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeploymentSummary, ExecutionSummary, HostEvent, NodeInstanceSummary } from '../../../engine/host/contract';
+import type {
+  DeploymentSummary,
+  ExecutionSummary,
+  HostEvent,
+  NodeInstanceSummary,
+} from '../../../engine/host/contract';
 import { useRunnerEventsStore } from '../../../renderer/state/runner-events-store';
 import { selectNodeStatus, useRunnerLiveStore } from '../../../renderer/state/runner-live-store';
-import { selectActiveExecution, selectDeployment, useRunnerStore } from '../../../renderer/state/runner-store';
+import {
+  selectActiveExecution,
+  selectDeployment,
+  useRunnerStore,
+} from '../../../renderer/state/runner-store';
 
-const dep = (id: string): DeploymentSummary => ({ id, blueprintId: 'b', blueprintFile: '/b.yaml', status: 'created', createdAt: '', updatedAt: '', inputs: {}, instanceCounts: {}, policiesPaused: false });
+const dep = (id: string): DeploymentSummary => ({
+  id,
+  blueprintId: 'b',
+  blueprintFile: '/b.yaml',
+  status: 'created',
+  createdAt: '',
+  updatedAt: '',
+  inputs: {},
+  instanceCounts: {},
+  policiesPaused: false,
+});
 const exe = (id: string, createdAt: string, status: ExecutionSummary['status']): ExecutionSummary =>
-  ({ id, deploymentId: 'a', workflow: 'install', parameters: {}, status, createdAt, dryRun: false, taskCounts: {}, triggeredBy: 'user' }) as ExecutionSummary;
+  ({
+    id,
+    deploymentId: 'a',
+    workflow: 'install',
+    parameters: {},
+    status,
+    createdAt,
+    dryRun: false,
+    taskCounts: {},
+    triggeredBy: 'user',
+  }) as ExecutionSummary;
 
 afterEach(() => {
   useRunnerStore.getState().reset();
@@ -28,7 +57,10 @@ describe('runner stores', () => {
 
   it('lists executions newest first and finds the active one', () => {
     const s = useRunnerStore.getState();
-    s.setExecutions([exe('1', '2026-01-01T00:00:01Z', 'terminated'), exe('2', '2026-01-01T00:00:02Z', 'started')]);
+    s.setExecutions([
+      exe('1', '2026-01-01T00:00:01Z', 'terminated'),
+      exe('2', '2026-01-01T00:00:02Z', 'started'),
+    ]);
     expect(useRunnerStore.getState().executions.map((e) => e.id)).toEqual(['2', '1']);
     expect(selectActiveExecution(useRunnerStore.getState())?.id).toBe('2');
     s.upsertExecution(exe('2', '2026-01-01T00:00:02Z', 'failed'));
@@ -36,7 +68,13 @@ describe('runner stores', () => {
   });
 
   it('bumps the events version once per batch with new events, and drops empty filter fields', () => {
-    const ev = (seq: number): HostEvent => ({ seq, time: '', level: 'info', type: 'log', message: String(seq) });
+    const ev = (seq: number): HostEvent => ({
+      seq,
+      time: '',
+      level: 'info',
+      type: 'log',
+      message: String(seq),
+    });
     const s = useRunnerEventsStore.getState();
     s.append([ev(1), ev(2)]);
     s.append([ev(2)]);
@@ -48,15 +86,54 @@ describe('runner stores', () => {
   });
 
   it('gives a node status only for the watched deployment, and the same object while unchanged', () => {
-    const inst: NodeInstanceSummary = { id: 'web_1', deploymentId: 'd', nodeId: 'web', state: 'started', runtimeProperties: {}, relationships: [], version: 1 };
+    const inst: NodeInstanceSummary = {
+      id: 'web_1',
+      deploymentId: 'd',
+      nodeId: 'web',
+      state: 'started',
+      runtimeProperties: {},
+      relationships: [],
+      version: 1,
+    };
     const sel = selectNodeStatus('web');
     expect(sel(useRunnerLiveStore.getState())).toBeNull();
     useRunnerLiveStore.getState().watch('d', [inst]);
     const first = sel(useRunnerLiveStore.getState());
     expect(first).toMatchObject({ total: 1, tone: 'ok' });
-    useRunnerLiveStore.getState().apply([{ seq: 1, time: '', level: 'info', type: 'instance', deploymentId: 'd', instanceId: 'db_1', nodeId: 'db', state: 'creating', message: '' }]);
+    useRunnerLiveStore
+      .getState()
+      .apply([
+        {
+          seq: 1,
+          time: '',
+          level: 'info',
+          type: 'instance',
+          deploymentId: 'd',
+          instanceId: 'db_1',
+          nodeId: 'db',
+          state: 'creating',
+          message: '',
+        },
+      ]);
     expect(sel(useRunnerLiveStore.getState())).toBe(first);
-    useRunnerLiveStore.getState().apply([{ seq: 2, time: '', level: 'info', type: 'instance', deploymentId: 'd', instanceId: 'web_1', nodeId: 'web', state: 'stopping', message: '' }]);
-    expect(sel(useRunnerLiveStore.getState())).toMatchObject({ tone: 'idle', byState: [['stopping', 1]] });
+    useRunnerLiveStore
+      .getState()
+      .apply([
+        {
+          seq: 2,
+          time: '',
+          level: 'info',
+          type: 'instance',
+          deploymentId: 'd',
+          instanceId: 'web_1',
+          nodeId: 'web',
+          state: 'stopping',
+          message: '',
+        },
+      ]);
+    expect(sel(useRunnerLiveStore.getState())).toMatchObject({
+      tone: 'idle',
+      byState: [['stopping', 1]],
+    });
   });
 });
