@@ -34,6 +34,8 @@ export interface SshTarget {
   agent?: string;
   /** @default 10000 */
   connectTimeoutMs?: number;
+  /** The cloud id of the machine expected at this address (host-key re-pinning on rebuild). */
+  machineId?: string;
 }
 
 /** A host's `agent_config` as far as SSH goes (Cloudify's AgentConfig data type). */
@@ -253,6 +255,8 @@ export interface ConnectOptions {
   authRetries?: number;
   /** The operation's retry number (0 on the first attempt). */
   retryNumber?: number;
+  /** Told when a rebuilt machine's new host key replaced the old pin. */
+  warn?: (message: string) => void;
 }
 
 function changedKeyMessage(target: SshTarget, verdict: Extract<HostKeyVerdict, { kind: 'changed' }>, file: string): string {
@@ -325,9 +329,15 @@ export function connectSsh(target: SshTarget, options: ConnectOptions): Promise<
       readyTimeout: target.connectTimeoutMs ?? 10_000,
       keepaliveInterval: 15_000,
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        options.knownHosts.check(target.host, target.port, key).then(
+        options.knownHosts.check(target.host, target.port, key, target.machineId).then(
           (v) => {
             verdict = v;
+            if (v.kind === 'replaced') {
+              options.warn?.(
+                `${knownHostsName(target.host, target.port)} is now machine ${target.machineId ?? '?'} (was ${v.previousMachine}): ` +
+                  `pinned its host key ${v.presented} in place of ${v.previous}`,
+              );
+            }
             verify(v.kind !== 'changed');
           },
           () => verify(false),

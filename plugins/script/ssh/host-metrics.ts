@@ -14,7 +14,7 @@
 import type { CollectedSample, MetricCollector, MetricTarget, SecretsAccess } from '../../sdk';
 import type { SshOverride } from './connection';
 import { agentConfigOf, connectSsh, parseSshOverride, resolveTarget, sshOverrideEnv } from './connection';
-import { computeAddress, isRemoteCompute, knownHostsFor, trellisHome } from './hosts';
+import { computeAddress, isRemoteCompute, knownHostsFor, machineIdOf, trellisHome } from './hosts';
 import { execCapture } from './ssh-transport';
 
 /** One command, sections separated by marker lines. */
@@ -152,6 +152,8 @@ export function createSshHostMetricsCollector(options: SshHostMetricsOptions = {
         override: options.override ?? parseSshOverride(process.env[sshOverrideEnv]),
         ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
       });
+      const machineId = machineIdOf(target.runtimeProperties);
+      if (machineId) ssh.machineId = machineId;
       const client = await connectSsh(ssh, {
         knownHosts: knownHostsFor(options.home ?? trellisHome()),
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),

@@ -34,6 +34,11 @@ export function computeAddress(
   return str(runtimeProperties.ip) ?? str(properties.ip);
 }
 
+/** The machine's cloud id, as cloud plugins record it (`id`, legacy `external_id`). */
+export function machineIdOf(runtimeProperties: Readonly<Record<string, Value>>): string | undefined {
+  return str(runtimeProperties.id) ?? str(runtimeProperties.external_id);
+}
+
 const knownHostsByFile = new Map<string, KnownHosts>();
 /** One KnownHosts per file in this process, so concurrent first connections pin one key. */
 export function knownHostsFor(home: string): KnownHosts {

@@ -20,7 +20,7 @@ import type { OperationContext, Value } from '../../sdk';
 import { NonRecoverableError } from '../../sdk';
 import type { AgentConfig, SshOverride } from './connection';
 import { agentConfigOf, parseSshOverride, resolveTarget, sshOverrideEnv } from './connection';
-import { computeAddress, isRemoteCompute, knownHostsFor, str, trellisHome } from './hosts';
+import { computeAddress, isRemoteCompute, knownHostsFor, machineIdOf, str, trellisHome } from './hosts';
 import { SshTransport } from './ssh-transport';
 
 export { SshTransport, execCapture } from './ssh-transport';
@@ -59,6 +59,8 @@ export interface RemoteHost {
   instanceId: string;
   address: string;
   agent: AgentConfig;
+  /** The machine's cloud id (runtime `id` / `external_id`), when a cloud plugin recorded one. */
+  machineId?: string;
 }
 
 /**
@@ -77,11 +79,14 @@ export function remoteHostOf(ctx: OperationContext): RemoteHost | undefined {
         `neither an 'ip' runtime property (set when a cloud plugin creates it) nor an 'ip' property`,
     );
   }
-  return {
+  const remote: RemoteHost = {
     instanceId: host.instance.id,
     address,
     agent: agentConfigOf(host.node.properties, host.instance.runtimeProperties),
   };
+  const machineId = machineIdOf(host.instance.runtimeProperties);
+  if (machineId) remote.machineId = machineId;
+  return remote;
 }
 
 /** An SSH transport to `address` for this operation. */
@@ -90,15 +95,19 @@ export function sshTransport(
   address: string,
   agent: AgentConfig,
   settings: SshSettings = {},
+  machineId?: string,
 ): SshTransport {
   const override = settings.override ?? parseSshOverride(process.env[sshOverrideEnv]);
   const options: ConstructorParameters<typeof SshTransport>[0] = {
-    target: () =>
-      resolveTarget(address, agent, {
+    target: async () => {
+      const target = await resolveTarget(address, agent, {
         secrets: ctx.secrets,
         override,
         ...(settings.sshConfigFile ? { sshConfigFile: settings.sshConfigFile } : {}),
-      }),
+      });
+      if (machineId) target.machineId = machineId;
+      return target;
+    },
     knownHosts: knownHostsFor(settings.home ?? trellisHome(ctx)),
     retryNumber: ctx.operation.retryNumber,
     warn: (message) => ctx.logger.warn(message),
@@ -110,7 +119,7 @@ export function sshTransport(
 /** The SSH transport for a script operation on a remote host, or undefined to run it here. */
 export function sshTransportFor(ctx: OperationContext, settings: SshSettings = {}): SshTransport | undefined {
   const remote = remoteHostOf(ctx);
-  return remote && sshTransport(ctx, remote.address, remote.agent, settings);
+  return remote && sshTransport(ctx, remote.address, remote.agent, settings, remote.machineId);
 }
 
 /**

@@ -3,15 +3,22 @@
  * (`<Trellis home>/ssh/known_hosts`): the first connection to `[host]:port` records the key
  * the server presented; every later connection must present the same key. A different key
  * is never accepted silently: the caller turns the verdict into a NonRecoverableError.
+ *
+ * One exception, decided from Trellis's own records and never from anything the server
+ * says: a pin made for a machine identified by its cloud id (`trellis-machine=<id>` in the
+ * line's comment) is replaced when the address now belongs to a *different* machine Trellis
+ * created (heal and scale reuse floating IPs). That is first use for the new machine.
  */
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** How a presented key compares with what the file says about that host. */
 export type HostKeyVerdict =
   | { kind: 'match' }
   | { kind: 'pinned' }
+  /** The address belongs to another machine now (different cloud id): re-pinned. */
+  | { kind: 'replaced'; previousMachine: string; previous: string; presented: string }
   | {
       kind: 'changed';
       /** Fingerprints (`SHA256:...`, as `ssh-keygen -l` prints them). */
@@ -43,7 +50,12 @@ interface Entry {
   keyType: string;
   blob: Buffer;
   line: number;
+  machine?: string;
 }
+
+const machineTag = /(?:^|\s)trellis-machine=(\S+)/;
+/** Cloud ids are written into the file: keep them to one harmless token. */
+const safeMachine = (id: string): string => id.replace(/[^A-Za-z0-9._:@/-]/g, '_');
 
 function parse(text: string): Entry[] {
   const entries: Entry[] = [];
@@ -52,14 +64,17 @@ function parse(text: string): Entry[] {
     // Hashed names (|1|...) and markers (@cert-authority, @revoked) are OpenSSH's; Trellis
     // writes neither into its own file, so they are skipped rather than half-supported.
     if (!line || line.startsWith('#') || line.startsWith('|') || line.startsWith('@')) return;
-    const [hosts, keyType, base64] = line.split(/\s+/);
+    const [hosts, keyType, base64, ...comment] = line.split(/\s+/);
     if (!hosts || !keyType || !base64) return;
-    entries.push({
+    const entry: Entry = {
       hosts: hosts.split(','),
       keyType,
       blob: Buffer.from(base64, 'base64'),
       line: index + 1,
-    });
+    };
+    const machine = machineTag.exec(comment.join(' '))?.[1];
+    if (machine) entry.machine = machine;
+    entries.push(entry);
   });
   return entries;
 }
@@ -78,15 +93,16 @@ export class KnownHosts {
 
   /**
    * Checks the key `host:port` presented: a match, a new pin (appended to the file), or a
-   * change (the file is left as it is).
+   * change (the file is left as it is). `machine` is the cloud id of the machine Trellis
+   * expects at that address, when it knows one (see the module comment).
    */
-  check(host: string, port: number, blob: Buffer): Promise<HostKeyVerdict> {
-    const run = this.queue.then(() => this.checkNow(host, port, blob));
+  check(host: string, port: number, blob: Buffer, machine?: string): Promise<HostKeyVerdict> {
+    const run = this.queue.then(() => this.checkNow(host, port, blob, machine && safeMachine(machine)));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async checkNow(host: string, port: number, blob: Buffer): Promise<HostKeyVerdict> {
+  private async checkNow(host: string, port: number, blob: Buffer, machine?: string): Promise<HostKeyVerdict> {
     const name = knownHostsName(host, port);
     let text = '';
     try {
@@ -100,6 +116,12 @@ export class KnownHosts {
     // A host may have pinned keys of several types (OpenSSH does the same); only a different
     // key of the type it presents now counts as a change.
     const sameType = forHost.find((e) => e.keyType === keyType);
+    if (sameType?.machine && machine && sameType.machine !== machine) {
+      const lines = text.split('\n');
+      lines[sameType.line - 1] = this.entryLine(name, keyType, blob, machine);
+      await writeFile(this.file, lines.join('\n'), { mode: 0o600 });
+      return { kind: 'replaced', previousMachine: sameType.machine, previous: fingerprint(sameType.blob), presented: fingerprint(blob) };
+    }
     if (sameType) {
       return {
         kind: 'changed',
@@ -111,9 +133,13 @@ export class KnownHosts {
     }
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const prefix = text && !text.endsWith('\n') ? '\n' : '';
-    await appendFile(this.file, `${prefix}${name} ${keyType} ${blob.toString('base64')}\n`, {
+    await appendFile(this.file, `${prefix}${this.entryLine(name, keyType, blob, machine)}\n`, {
       mode: 0o600,
     });
     return { kind: 'pinned' };
+  }
+
+  private entryLine(name: string, keyType: string, blob: Buffer, machine?: string): string {
+    return `${name} ${keyType} ${blob.toString('base64')}${machine ? ` trellis-machine=${machine}` : ''}`;
   }
 }

@@ -360,6 +360,7 @@ export class SshTransport implements ScriptTransport {
     if (this.options.retryAfter !== undefined) connect.retryAfter = this.options.retryAfter;
     if (this.options.authRetries !== undefined) connect.authRetries = this.options.authRetries;
     if (this.options.retryNumber !== undefined) connect.retryNumber = this.options.retryNumber;
+    if (this.options.warn) connect.warn = this.options.warn;
     const client = await connectSsh(target, connect);
     try {
       const tmp = shellQuote(this.options.remoteTmp ?? '/tmp');

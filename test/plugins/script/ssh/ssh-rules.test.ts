@@ -121,6 +121,32 @@ describe('host keys pinned on first use', () => {
     ]);
   });
 
+  it('re-pins only when Trellis knows the address now belongs to a different machine', async () => {
+    const known = new KnownHosts(path.join(dir, 'kh3', 'known_hosts'));
+    const key = () => {
+      const k = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
+      if (k instanceof Error) throw k;
+      return k.getPublicSSH();
+    };
+    const [old, rebuilt, attacker] = [key(), key(), key()];
+    expect(await known.check('203.0.113.7', 22, old, 'server-1')).toEqual({ kind: 'pinned' });
+    // Same machine, different key: refused.
+    expect((await known.check('203.0.113.7', 22, attacker, 'server-1')).kind).toBe('changed');
+    // No machine known: refused.
+    expect((await known.check('203.0.113.7', 22, attacker)).kind).toBe('changed');
+    // Healed: a new server (new cloud id) got the floating IP.
+    expect(await known.check('203.0.113.7', 22, rebuilt, 'server-2')).toEqual({
+      kind: 'replaced',
+      previousMachine: 'server-1',
+      previous: fingerprint(old),
+      presented: fingerprint(rebuilt),
+    });
+    expect(await known.check('203.0.113.7', 22, rebuilt, 'server-2')).toEqual({ kind: 'match' });
+    expect((await known.check('203.0.113.7', 22, old, 'server-2')).kind).toBe('changed');
+    const lines = (await readFile(known.file, 'utf8')).split('\n').filter(Boolean);
+    expect(lines).toEqual([`203.0.113.7 ssh-ed25519 ${rebuilt.toString('base64')} trellis-machine=server-2`]);
+  });
+
   it('two first connections at once pin one key', async () => {
     const known = new KnownHosts(path.join(dir, 'kh2', 'known_hosts'));
     const k = utils.parseKey(utils.generateKeyPairSync('ed25519').public);

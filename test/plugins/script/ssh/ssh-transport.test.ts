@@ -220,6 +220,33 @@ describe.skipIf(!peer)('scripts on a remote host over SSH (real sshd)', () => {
     expect(logs.some((l) => l.message === 'must-not-run')).toBe(false);
   });
 
+  it('accepts a new host key for an address when the host is a different machine (healed VM), and says so', async () => {
+    const healHome = path.join(dir, 'home-heal');
+    await mkdir(path.join(healHome, 'ssh'), { recursive: true });
+    const old = utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    await writeFile(path.join(healHome, 'ssh', 'known_hosts'), `[${p.host}]:${p.port} ${old} trellis-machine=server-old\n`);
+    const healed = createScriptPlugin({ ssh: { ...settings, home: healHome } });
+    const s = await script('healed.sh', 'echo on-new-vm\n');
+    const { ctx, logs } = remote(s);
+    ctx.host!.instance.runtimeProperties.id = 'server-new';
+    await healed.operations['script_runner.tasks.run']!(ctx);
+    expect(logs.map((l) => l.message)).toContain('on-new-vm');
+    expect(logs.some((l) => l.level === 'warn' && /is now machine server-new \(was server-old\)/.test(l.message))).toBe(true);
+    const known = await readFile(path.join(healHome, 'ssh', 'known_hosts'), 'utf8');
+    expect(known).toBe(`[${p.host}]:${p.port} ${p.hostKey} trellis-machine=server-new\n`);
+  });
+
+  it('gives ctx through Python 3 on a host without Node', async () => {
+    // The script hides node: PATH keeps only the ctx wrapper's folder and a folder with python3.
+    const s = await script(
+      'nonode.sh',
+      'set -e\nmkdir py\nln -s "$(command -v python3)" py/python3\nexport PATH="$(dirname "$(command -v ctx)"):$PWD/py"\nif command -v node >/dev/null; then echo "node still visible"; exit 1; fi\nctx instance runtime-properties via "$(ctx node properties tool)"\n',
+    );
+    const { ctx } = remote(s, { properties: { tool: 'python' } });
+    await run(ctx);
+    expect(ctx.instance.runtimeProperties.via).toBe('python');
+  });
+
   it('an unknown key is retried while the host may still be installing keys, then fails for good', async () => {
     const stranger = utils.generateKeyPairSync('ed25519');
     const s = await script('auth.sh', 'true\n');
