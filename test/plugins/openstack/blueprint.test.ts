@@ -1,7 +1,7 @@
 /**
  * The OpenStack example blueprint through the real engine (EngineHost, store, runtime,
  * workflows) against the loopback cloud: install, scale the web servers 3 -> 5 -> 2, heal
- * the gateway (its floating IP follows the new server), uninstall, then list every resource
+ * the gateway (its floating IP and data volume follow the new server), uninstall, then list every resource
  * kind to prove nothing is left.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +37,7 @@ describe.skipIf(!peer)('openstack-basic blueprint through the engine', () => {
   let host: EngineHost;
   let port: OpenStackPort;
   const seenServers = new Set<string>();
+  let volumeId = '';
   const seen: Partial<Record<NeutronKind, Set<string>>> = {};
 
   const run = async (workflow: string, parameters: Record<string, string | number> = {}): Promise<ExecutionSummary> => {
@@ -68,7 +69,7 @@ describe.skipIf(!peer)('openstack-basic blueprint through the engine', () => {
     rmSync(home, { recursive: true, force: true });
   }, 600_000);
 
-  it('installs network, subnet, router, security group with rules, 3 web servers and a gateway on a floating IP', async () => {
+  it('installs network, subnet, router, security group with rules, 3 web servers and a gateway on a floating IP with a volume', async () => {
     ok(await host.call('deployments.create', { blueprintFile, deploymentId, inputs: { cloud: 'trellis-admin', name_prefix: prefix } }));
     await run('install');
     const web = await instances('web');
@@ -94,6 +95,10 @@ describe.skipIf(!peer)('openstack-basic blueprint through the engine', () => {
     const fip = await port.getNeutron(NeutronKind.floatingIp, sv(byNode.gateway_ip!.runtimeProperties.id));
     const gwPorts = await port.listNeutron(NeutronKind.port, { device_id: sv(byNode.gateway!.runtimeProperties.id) });
     expect(fip!.port_id).toBe(gwPorts[0]!.id);
+    const volume = await port.getVolume(sv(byNode.gateway_data!.runtimeProperties.id));
+    expect(volume!.status).toBe('in-use');
+    expect(volume!.attachments.map((a) => a.server_id)).toEqual([sv(byNode.gateway!.runtimeProperties.id)]);
+    volumeId = volume!.id;
     const outputs = ok(await host.call('deployments.outputs', { deploymentId }));
     expect(outputs.outputs.gateway_address).toBe(fip!.floating_ip_address);
   }, 600_000);
@@ -116,7 +121,7 @@ describe.skipIf(!peer)('openstack-basic blueprint through the engine', () => {
     for (const i of web) expect(live.has(sv(i.runtimeProperties.id))).toBe(true);
   }, 600_000);
 
-  it('heals the gateway: a new server replaces it and the floating IP follows', async () => {
+  it('heals the gateway: a new server replaces it and its floating IP and data volume follow', async () => {
     const [gw] = await instances('gateway');
     const oldId = sv(gw!.runtimeProperties.id);
     await run('heal', { node_instance_id: gw!.id });
@@ -131,11 +136,16 @@ describe.skipIf(!peer)('openstack-basic blueprint through the engine', () => {
     const newPorts = await port.listNeutron(NeutronKind.port, { device_id: newId });
     expect(fip!.port_id).toBe(newPorts[0]!.id);
     expect(healed!.runtimeProperties.public_ip_address).toBe(fip!.floating_ip_address);
+    const volume = await port.getVolume(volumeId);
+    expect(volume!.status).toBe('in-use');
+    expect(volume!.attachments.map((a) => a.server_id)).toEqual([newId]);
   }, 600_000);
 
-  it('uninstalls leaving nothing behind: servers, ports, floating IPs, router, subnet, network, security group, rules', async () => {
+  it('uninstalls leaving nothing behind: servers, volume, ports, floating IPs, router, subnet, network, security group, rules', async () => {
     await run('uninstall');
     expect(await ours()).toEqual([]);
+    expect(await port.getVolume(volumeId)).toBeUndefined();
+    expect((await port.listVolumes()).filter((v) => (v.name ?? '').startsWith(prefix))).toEqual([]);
     for (const id of seenServers) expect(await port.getServer(id)).toBeUndefined();
     for (const [kind, ids] of Object.entries(seen) as [NeutronKind, Set<string>][]) {
       for (const id of ids) expect(await port.getNeutron(kind, id), `${kind} ${id}`).toBeUndefined();
