@@ -203,7 +203,8 @@ class FastReader {
   private blockSeq(col: number, path: string, ks: number, ke: number): unknown[] {
     const out: unknown[] = [];
     const start = this.pos;
-    this.locs.set(path, { ks, ke, vs: start, ve: start });
+    const loc: Loc = { ks, ke, vs: start, ve: start };
+    this.locs.set(path, loc);
     let end = start;
     for (;;) {
       if (this.pos >= this.n || this.column(this.pos) !== col || this.text[this.pos] !== '-' || !this.isSeqDash(this.pos)) break;
@@ -220,7 +221,7 @@ class FastReader {
       end = this.locs.get(itemPath)?.ve ?? end;
       this.skipBlankLines();
     }
-    this.locs.set(path, { ks, ke, vs: start, ve: end });
+    loc.ve = end;
     return out;
   }
 
@@ -247,7 +248,8 @@ class FastReader {
     const seen = new Set<string>();
     const merges: string[] = [];
     const start = this.pos;
-    this.locs.set(path, { ks: ks0, ke: ke0, vs: start, ve: start });
+    const loc: Loc = { ks: ks0, ke: ke0, vs: start, ve: start };
+    this.locs.set(path, loc);
     let end = start;
     for (;;) {
       if (this.pos >= this.n || this.column(this.pos) !== col) break;
@@ -295,7 +297,7 @@ class FastReader {
       this.skipBlankLines();
     }
     for (const name of merges) this.merge(name, path, out, seen);
-    this.locs.set(path, { ks: ks0, ke: ke0, vs: start, ve: end });
+    loc.ve = end;
     return out;
   }
 

@@ -327,12 +327,10 @@ export function expandInstances(plan: Plan, options: ExpandOptions = {}): PlanNo
     const node = tree.nodes.get(inst.node);
     if (node) inst.relationships = targeting.relationshipsOf(inst, node);
   }
-  // Declaration order of nodes, creation order within a node.
-  const order = new Map(plan.nodes.map((n, i) => [n.name, i]));
-  return created
-    .map((inst, i) => ({ inst, i }))
-    .sort((a, b) => (order.get(a.inst.node) ?? 0) - (order.get(b.inst.node) ?? 0) || a.i - b.i)
-    .map((x) => x.inst);
+  // Declaration order of nodes, creation order within a node (bucketed: no sort needed).
+  const buckets = new Map<string, PlanNodeInstance[]>(plan.nodes.map((n) => [n.name, []]));
+  for (const inst of created) buckets.get(inst.node)?.push(inst);
+  return [...buckets.values()].flat();
 }
 
 /** What scaling out adds: new instances and relationship instances on existing ones. */
