@@ -74,7 +74,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Each command is a fresh Node process (~1-2 s, more on a busy machine).
-const SLOW = 180_000;
+const CLI_TIMEOUT = 180_000;
 
 describe('trellis engine commands', () => {
   it('installs, shows, scales, reads outputs and events, and uninstalls a deployment', () => {
@@ -101,7 +101,7 @@ describe('trellis engine commands', () => {
     const uninstall = trellis('uninstall', 'app');
     expect(uninstall.code, uninstall.stderr).toBe(0);
     expect(trellis('deployments', 'list').stdout).toMatch(/no deployments/);
-  }, SLOW);
+  }, CLI_TIMEOUT);
 
   it('prints the task graph on --dry-run and records nothing', () => {
     const r = trellis('install', join(dir, 'bp', 'app.yaml'), '-d', 'dry', '--dry-run');
@@ -110,7 +110,7 @@ describe('trellis engine commands', () => {
     expect(r.stdout).toMatch(/cloudify\.interfaces\.lifecycle\.create/);
     expect(trellis('executions', 'list', '-d', 'dry').stdout).toMatch(/no executions/);
     expect(trellis('deployments', 'delete', 'dry').code).toBe(0);
-  }, SLOW);
+  }, CLI_TIMEOUT);
 
   it('ends with meaningful exit codes and clear messages for bad requests and failures', () => {
     expect(trellis('install', join(dir, 'bp', 'app.yaml'), '-d', 'codes').code).toBe(0);
@@ -129,7 +129,7 @@ describe('trellis engine commands', () => {
     const failing = trellis('install', join(dir, 'bp', 'failing.yaml'), '-d', 'failing');
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(/install \S+: failed/);
-  }, SLOW);
+  }, CLI_TIMEOUT);
 
   it('Ctrl-C cancels the running execution cleanly', async () => {
     const child = spawn(process.execPath, [bin, 'install', join(dir, 'bp', 'slow.yaml'), '-d', 'slow'], { env });
@@ -150,5 +150,5 @@ describe('trellis engine commands', () => {
     expect(stderr).toMatch(/cancelling/);
     const execs = JSON.parse(trellis('executions', 'list', '-d', 'slow', '--json').stdout) as { status: string }[];
     expect(execs.map((e) => e.status)).toEqual(['cancelled']);
-  }, SLOW);
+  }, CLI_TIMEOUT);
 });
