@@ -39,24 +39,34 @@ export function describeError(e: HostError): string {
 }
 
 /** Runs `fn` at most once per `ms` (the last call wins), for refreshes events trigger. */
-function throttled(fn: () => Promise<void>, ms: number): () => void {
+function throttled(fn: () => Promise<void>, ms: number): { (): void; cancel(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let again = false;
+  let cancelled = false;
   const run = (): void => {
     timer = setTimeout(() => {
+      if (cancelled) return;
       void fn().finally(() => {
         timer = undefined;
-        if (again) {
+        if (again && !cancelled) {
           again = false;
           run();
         }
       });
     }, ms);
   };
-  return () => {
+  const trigger = (): void => {
+    cancelled = false;
     if (timer) again = true;
     else run();
   };
+  trigger.cancel = (): void => {
+    cancelled = true;
+    again = false;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  return trigger;
 }
 
 export async function refreshDeployments(): Promise<void> {
@@ -268,6 +278,7 @@ export async function setPoliciesPaused(deploymentId: string, paused: boolean): 
 /** Resets the module state (tests). */
 export function resetRunnerActions(): void {
   stop?.();
+  for (const refresh of Object.values(refreshSoon)) refresh.cancel();
   pending = [];
   scheduled = false;
 }

@@ -134,6 +134,17 @@ describe.skipIf(!canRun && process.env['CI'] !== 'true')(
       ).toBeGreaterThan(20);
       await shot(page, '05-installed-light');
 
+      // The designer shows the same live status on its nodes (the open blueprint is deployed).
+      await page.getByRole('tab', { name: 'Designer' }).click();
+      await expect
+        .poll(() => page.locator('[data-testid="live-badge-service"]').textContent())
+        .toBe('2/2');
+      expect(
+        await page.locator('[data-testid="live-badge-datastore"]').getAttribute('class'),
+      ).toContain('tone-ok');
+      await shot(page, '05b-designer-live-badges');
+      await page.getByRole('tab', { name: 'Runner' }).click();
+
       // The execution history with its task timeline.
       await page.locator('[data-testid="tab-executions"]').click();
       await page.locator('[data-testid="timeline"] .gantt-bar').first().waitFor();

@@ -3,7 +3,7 @@
  * renderer talks to): create a deployment, preview and run install, and watch the stores
  * fill from the live subscription.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { openHost } from '../../../engine/host/open-host';
 import { setHostClient } from '../../../renderer/host';
 import { summarizeNode } from '../../../renderer/runner/live-status';
 import {
+  cancelExecution,
   createDeployment,
   deleteDeployment,
   resetRunnerActions,
@@ -20,7 +21,11 @@ import {
 } from '../../../renderer/runner/runner-actions';
 import { useRunnerEventsStore } from '../../../renderer/state/runner-events-store';
 import { useRunnerLiveStore } from '../../../renderer/state/runner-live-store';
-import { selectPlan, useRunnerStore } from '../../../renderer/state/runner-store';
+import {
+  selectActiveExecution,
+  selectPlan,
+  useRunnerStore,
+} from '../../../renderer/state/runner-store';
 import { useUiStore } from '../../../renderer/state/ui-store';
 
 const fixture = resolve('test/e2e/fixtures/runner-failing/blueprint.yaml');
@@ -107,5 +112,62 @@ describe('runner actions on a real engine host', () => {
     await deleteDeployment('app', true);
     expect(useRunnerStore.getState().deployments).toEqual([]);
     expect(useRunnerStore.getState().selectedId).toBeNull();
+  });
+});
+
+describe('cancelling a running execution from the runner', () => {
+  let host: EngineHost;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'trellis-runner-cancel-'));
+    mkdirSync(join(dir, 'scripts'));
+    writeFileSync(join(dir, 'scripts', 'slow.sh'), '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'blueprint.yaml'),
+      [
+        'tosca_definitions_version: cloudify_dsl_1_5',
+        'imports: [cloudify/types/types.yaml]',
+        'node_templates:',
+        '  slow:',
+        '    type: cloudify.nodes.Root',
+        '    interfaces:',
+        '      cloudify.interfaces.lifecycle:',
+        '        create: scripts/slow.sh',
+        '',
+      ].join('\n'),
+    );
+    host = openHost({ home: join(dir, 'home') });
+    setHostClient(host);
+    startRunner();
+  });
+  afterAll(async () => {
+    resetRunnerActions();
+    setHostClient(undefined);
+    await host.close();
+    useRunnerStore.getState().reset();
+    useRunnerEventsStore.getState().reset();
+    useRunnerLiveStore.getState().reset();
+  });
+
+  it('shows the operation running, then cancels it and stops the spinner', async () => {
+    expect(await createDeployment(join(dir, 'blueprint.yaml'), 'slow', {})).toBe(true);
+    expect(await runWorkflow('install')).toBe(true);
+    await expect
+      .poll(() => summarizeNode(useRunnerLiveStore.getState().instances, 'slow').running, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    const active = selectActiveExecution(useRunnerStore.getState());
+    expect(active?.workflow).toBe('install');
+    await cancelExecution(active!.id, false);
+    await expect
+      .poll(() => useRunnerStore.getState().executions[0]?.status, { timeout: 15_000 })
+      .toBe('cancelled');
+    await expect
+      .poll(() => summarizeNode(useRunnerLiveStore.getState().instances, 'slow').running, {
+        timeout: 5_000,
+      })
+      .toBe(0);
+    expect(selectActiveExecution(useRunnerStore.getState())).toBeUndefined();
   });
 });
