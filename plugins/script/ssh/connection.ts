@@ -285,6 +285,8 @@ export function connectSsh(target: SshTarget, options: ConnectOptions): Promise<
       settled = true;
       signal.removeEventListener('abort', onAbort);
       client.removeListener('error', onError);
+      // A socket torn down mid-handshake still reports its loss: nobody needs to hear it.
+      client.on('error', () => undefined);
       if (error !== undefined) {
         client.end();
         client.destroy();
@@ -317,11 +319,8 @@ export function connectSsh(target: SshTarget, options: ConnectOptions): Promise<
       done(new RecoverableError(`SSH connection to ${where} failed: ${error.message}`, { retryAfter, cause: error }));
     };
     client.on('error', onError);
-    client.once('ready', () => {
-      // Errors after this point belong to the session using the connection.
-      client.on('error', () => undefined);
-      done(undefined, client);
-    });
+    // Errors after 'ready' belong to the session using the connection.
+    client.once('ready', () => done(undefined, client));
     const config: ConnectConfig = {
       host: target.host,
       port: target.port,

@@ -3,8 +3,10 @@
  * (test/peers/sshd). The blueprint's host address (a cloud VM's 10.20.30.40) is mapped to
  * the loopback sshd through the connection override, as the end-to-end scenario does.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
@@ -267,6 +269,52 @@ describe.skipIf(!peer)('scripts on a remote host over SSH (real sshd)', () => {
     });
     await run(ctx);
     expect(logs.map((l) => l.message)).toContain('via-secret');
+  });
+
+  it('logs in with a key held by the ssh-agent when agent_config names no key', async () => {
+    const sock = path.join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    const saved = process.env.SSH_AUTH_SOCK;
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      execFileSync('ssh-add', [p.keyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      process.env.SSH_AUTH_SOCK = sock;
+      const s = await script('agent.sh', 'echo via-agent\n');
+      // HOME without keys, so only the agent can log in.
+      const { ctx, logs } = remote(s, { agent: { user: p.user } });
+      const withAgent = createScriptPlugin({ ssh: { ...settings, sshConfigFile: path.join(dir, 'no-config') } });
+      const home = process.env.HOME;
+      process.env.HOME = dir;
+      try {
+        await withAgent.operations['script_runner.tasks.run']!(ctx);
+      } finally {
+        process.env.HOME = home;
+      }
+      expect(logs.map((l) => l.message)).toContain('via-agent');
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      agent.kill();
+    }
+  });
+
+  it('a host that accepts TCP but never answers SSH times out after connect_timeout, retryably', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const mute = createScriptPlugin({ ssh: { ...settings, override: parseSshOverride(`${vmAddress}=127.0.0.1:${port}`) } });
+      const s = await script('mute.sh', 'true\n');
+      const started = Date.now();
+      const failure = await mute.operations['script_runner.tasks.run']!(
+        remote(s, { agent: { user: p.user, key: p.keyPath, connect_timeout: 1 } }).ctx,
+      ).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RecoverableError);
+      expect((failure as Error).message).toMatch(/over SSH yet \(Timed out while waiting for handshake\)/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.close();
+    }
   });
 
   it('a host still booting (connection refused) is retried, and the retry succeeds once sshd is up', async () => {
