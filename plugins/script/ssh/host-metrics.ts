@@ -1,5 +1,6 @@
 /**
- * Host metrics over SSH: for every started remote Compute instance, one SSH exec reads
+ * Host metrics over SSH: for every started remote Compute instance whose agent_config names
+ * an SSH user, key or password, one SSH exec reads
  * /proc (and `df` for the root filesystem) and the numbers become samples.
  *
  * Metrics (per host instance): `load1`, `load5`, `load15`; `cpu_count`; `cpu_utilization`
@@ -182,6 +183,11 @@ export function createSshHostMetricsCollector(options: SshHostMetricsOptions = {
       const jobs: Promise<CollectedSample[]>[] = [];
       for (const t of targets) {
         if (!isRemoteCompute(t.typeHierarchy)) continue;
+        // Only hosts set up for SSH logins: a VM nobody may log into (e.g. agent_config with
+        // just install_method: none) would otherwise read as down (up = 0) forever, and the
+        // host-failure policy would heal it in a loop.
+        const agent = agentConfigOf(t.properties, t.runtimeProperties);
+        if (!agent.user && agent.key === undefined && agent.password === undefined) continue;
         const address = computeAddress(t.properties, t.runtimeProperties);
         if (address) jobs.push(read(t, address, signal));
       }

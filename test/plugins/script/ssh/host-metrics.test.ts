@@ -54,6 +54,8 @@ describe.skipIf(!peer)('SSH host metrics collector (real sshd)', () => {
         target('vm_dn0001', '10.0.0.6'),
         // Not a Compute: ignored.
         target('app_00001', '10.0.0.5', { typeHierarchy: ['cloudify.nodes.WebServer', 'cloudify.nodes.Root'] }),
+        // A VM nobody logs into (no SSH user or key): ignored, not reported down.
+        target('nossh_001', '10.0.0.5', { properties: { agent_config: { install_method: 'none' } } }),
         // The local Host runs nothing over SSH: ignored.
         target('here_0001', '127.0.0.1', { typeHierarchy: ['trellis.nodes.local.Host', 'cloudify.nodes.Compute'] }),
       ],
@@ -62,7 +64,7 @@ describe.skipIf(!peer)('SSH host metrics collector (real sshd)', () => {
     expect(value(samples, 'vm_up0001', 'up')).toBe(1);
     expect(value(samples, 'vm_dn0001', 'up')).toBe(0);
     expect(samples.filter((s) => s.instanceId === 'vm_dn0001')).toHaveLength(1);
-    expect(samples.some((s) => s.instanceId === 'app_00001' || s.instanceId === 'here_0001')).toBe(false);
+    expect(samples.some((s) => ['app_00001', 'here_0001', 'nossh_001'].includes(s.instanceId))).toBe(false);
 
     // Same machine: compare with what this process reads from /proc itself.
     const memTotal = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) * 1024;
