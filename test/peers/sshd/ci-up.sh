@@ -9,6 +9,10 @@ set -euo pipefail
 STATE=${TRELLIS_SSHD_STATE:-/tmp/trellis-peers/sshd}
 USER_NAME=${TRELLIS_SSHD_USER:-trellis-ssh}
 SSHD=/usr/sbin/sshd
+# Test files start the peer in parallel: one at a time, the others then find it up.
+mkdir -p "$(dirname "$STATE")"
+exec 9>"$STATE.lock"
+flock 9
 
 answering() {
   [ -f "$STATE/env.json" ] && [ -f "$STATE/sshd.pid" ] || return 1
