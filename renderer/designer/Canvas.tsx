@@ -11,6 +11,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   applyNodeChanges,
+  getViewportForBounds,
   useReactFlow,
   type Connection,
   type NodeChange,
@@ -91,6 +92,8 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
 
   // Local copy so dragging is smooth; rebuilt whenever the projection/layout changes.
   const [nodes, setNodes] = useState<TemplateNode[]>(graph.nodes);
+  /** Which graph the rendered nodes were built from (they lag one commit behind it). */
+  const [nodesFrom, setNodesFrom] = useState(graph.nodes);
   const previous = useRef(new Map<string, TemplateNode>());
   useEffect(() => {
     // Reuse unchanged node objects so React Flow re-renders only what changed.
@@ -101,25 +104,53 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
     });
     previous.current = new Map(next.map((n) => [n.id, n]));
     setNodes(next);
+    setNodesFrom(graph.nodes);
   }, [graph.nodes, dropHost]);
   const edges = useMemo(
     () => graph.edges.map((e) => (selectedEdge && e.data?.source === selectedEdge.source && e.data.index === selectedEdge.index ? { ...e, selected: true } : e)),
     [graph.edges, selectedEdge],
   );
 
-  // Fit the view when asked (the first projection of an opened file, a computed layout).
-  // The delay lets the new positions reach React Flow's own store first.
+  // Fitting is computed here from the nodes we render (roots enclose their children), not
+  // left to React Flow's queued fitView, which depends on its store having caught up.
+  const wrapper = useRef<HTMLDivElement | null>(null);
+  const latestNodes = useRef(nodes);
+  latestNodes.current = nodes;
+  const fitNow = useCallback(
+    (duration = 0) => {
+      const el = wrapper.current;
+      const roots = latestNodes.current.filter((n) => n.parentId === undefined);
+      if (!el || roots.length === 0) return;
+      let x0 = Infinity;
+      let y0 = Infinity;
+      let x1 = -Infinity;
+      let y1 = -Infinity;
+      for (const n of roots) {
+        x0 = Math.min(x0, n.position.x);
+        y0 = Math.min(y0, n.position.y);
+        x1 = Math.max(x1, n.position.x + (n.width ?? 0));
+        y1 = Math.max(y1, n.position.y + (n.height ?? 0));
+      }
+      const vp = getViewportForBounds({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, el.clientWidth, el.clientHeight, 0.05, 1.2, 0.1);
+      void flow.setViewport(vp, { duration });
+    },
+    [flow],
+  );
+
+  // Fit when asked (the first projection of an opened file, a computed layout), once the
+  // nodes carrying the new positions are committed.
   const fitRequest = useLayoutStore((s) => s.fitRequest);
+  const fitDone = useRef(0);
   useEffect(() => {
-    if (fitRequest === 0) return;
-    const t = setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1.2 }), 150);
-    return () => clearTimeout(t);
-  }, [fitRequest, flow]);
+    if (fitRequest === fitDone.current || nodesFrom !== graph.nodes || nodes.length === 0) return;
+    fitDone.current = fitRequest;
+    fitNow();
+  }, [fitRequest, nodes, nodesFrom, graph.nodes, fitNow]);
 
   useEffect(
     () =>
       registerCanvasCommands({
-        fit: () => void flow.fitView({ padding: 0.15, duration: 200 }),
+        fit: () => fitNow(200),
         centerOn: (name) => {
           const n = flow.getInternalNode(name);
           if (!n) return;
@@ -127,7 +158,7 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
           void flow.setCenter(x + (n.width ?? 0) / 2, y + (n.height ?? 0) / 2, { zoom: Math.max(flow.getZoom(), 0.8), duration: 200 });
         },
       }),
-    [flow],
+    [flow, fitNow],
   );
 
   const onNodesChange = useCallback((changes: NodeChange<TemplateNode>[]) => {
@@ -260,6 +291,7 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
   const empty = !model || model.templates.length === 0;
   return (
     <div
+      ref={wrapper}
       className="canvas"
       data-testid="canvas"
       onDragOver={onDragOver}
