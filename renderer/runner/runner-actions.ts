@@ -141,6 +141,8 @@ function flush(): void {
       useRunnerStore.getState().setEngineReady(e.state === 'ready');
       if (e.state === 'ready') deployments = executions = instances = true;
     } else if (e.type === 'deployment' || e.type === 'execution' || e.type === 'workflow') {
+      // Show the new status at once; the refresh that follows fills in the rest.
+      patchFromEvent(e);
       deployments = true;
       if (e.deploymentId === selected) executions = instances = true;
     } else if (e.type === 'instance' && e.deploymentId === selected) instances = true;
@@ -154,6 +156,32 @@ function flush(): void {
   if (deployments) refreshSoon.deployments();
   if (executions) refreshSoon.executions();
   if (instances) refreshSoon.instances();
+}
+
+const terminal = new Set(['terminated', 'failed', 'cancelled']);
+
+/** Applies an execution or deployment status change from an event to the stores. */
+function patchFromEvent(e: HostEvent): void {
+  const store = useRunnerStore.getState();
+  if (e.type === 'execution' && e.executionId) {
+    const x = store.executions.find((x) => x.id === e.executionId);
+    if (x && x.status !== e.status)
+      store.upsertExecution({
+        ...x,
+        status: e.status,
+        ...(terminal.has(e.status) && !x.endedAt ? { endedAt: e.time } : {}),
+      });
+    if (terminal.has(e.status) && e.deploymentId) {
+      const d = store.deployments.find((d) => d.id === e.deploymentId);
+      if (d?.activeExecutionId === e.executionId) {
+        const { activeExecutionId: _, ...rest } = d;
+        store.upsertDeployment(rest);
+      }
+    }
+  } else if (e.type === 'deployment' && e.deploymentId) {
+    const d = store.deployments.find((d) => d.id === e.deploymentId);
+    if (d && d.status !== e.status) store.upsertDeployment({ ...d, status: e.status });
+  }
 }
 
 /** Queues a batch for the next frame (exported for the bench and tests). */

@@ -100,40 +100,77 @@ describe('runner stores', () => {
     useRunnerLiveStore.getState().watch('d', [inst]);
     const first = sel(useRunnerLiveStore.getState());
     expect(first).toMatchObject({ total: 1, tone: 'ok' });
-    useRunnerLiveStore
-      .getState()
-      .apply([
-        {
-          seq: 1,
-          time: '',
-          level: 'info',
-          type: 'instance',
-          deploymentId: 'd',
-          instanceId: 'db_1',
-          nodeId: 'db',
-          state: 'creating',
-          message: '',
-        },
-      ]);
+    useRunnerLiveStore.getState().apply([
+      {
+        seq: 1,
+        time: '',
+        level: 'info',
+        type: 'instance',
+        deploymentId: 'd',
+        instanceId: 'db_1',
+        nodeId: 'db',
+        state: 'creating',
+        message: '',
+      },
+    ]);
     expect(sel(useRunnerLiveStore.getState())).toBe(first);
-    useRunnerLiveStore
-      .getState()
-      .apply([
-        {
-          seq: 2,
-          time: '',
-          level: 'info',
-          type: 'instance',
-          deploymentId: 'd',
-          instanceId: 'web_1',
-          nodeId: 'web',
-          state: 'stopping',
-          message: '',
-        },
-      ]);
+    useRunnerLiveStore.getState().apply([
+      {
+        seq: 2,
+        time: '',
+        level: 'info',
+        type: 'instance',
+        deploymentId: 'd',
+        instanceId: 'web_1',
+        nodeId: 'web',
+        state: 'stopping',
+        message: '',
+      },
+    ]);
     expect(sel(useRunnerLiveStore.getState())).toMatchObject({
       tone: 'idle',
       byState: [['stopping', 1]],
     });
+  });
+});
+
+describe('live batches', () => {
+  it('show an execution ending and the deployment status at once, before any refresh from the host', async () => {
+    const { receiveBatch, resetRunnerActions } =
+      await import('../../../renderer/runner/runner-actions');
+    const s = useRunnerStore.getState();
+    s.setDeployments([{ ...dep('a'), status: 'installing', activeExecutionId: 'x1' }]);
+    s.setExecutions([{ ...exe('x1', '2026-01-01T00:00:01Z', 'started'), deploymentId: 'a' }]);
+    const base = { level: 'info' as const, deploymentId: 'a', message: '' };
+    receiveBatch([
+      {
+        ...base,
+        seq: 1,
+        time: '2026-01-01T00:00:05.000Z',
+        type: 'execution',
+        executionId: 'x1',
+        status: 'terminated',
+        workflow: 'install',
+      },
+      {
+        ...base,
+        seq: 2,
+        time: '2026-01-01T00:00:05.001Z',
+        type: 'deployment',
+        status: 'installed',
+      },
+    ]);
+    try {
+      await expect
+        .poll(() => useRunnerStore.getState().executions[0]?.status, { interval: 10, timeout: 250 })
+        .toBe('terminated');
+      expect(useRunnerStore.getState().executions[0]?.endedAt).toBe('2026-01-01T00:00:05.000Z');
+      expect(selectDeployment(useRunnerStore.getState())).toMatchObject({ status: 'installed' });
+      expect(selectDeployment(useRunnerStore.getState())?.activeExecutionId).toBeUndefined();
+      expect(useRunnerEventsStore.getState().received).toBe(2);
+    } finally {
+      // No host in this test: drop the refreshes the batch scheduled.
+      resetRunnerActions();
+    }
   });
 });
