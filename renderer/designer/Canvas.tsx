@@ -39,6 +39,8 @@ export const paletteMime = 'application/x-trellis-type';
 const severityRank = { error: 3, warning: 2, info: 1 } as const;
 /** Above this many templates the mini-map is left out (see the bench: it costs most of a frame). */
 const miniMapLimit = 800;
+/** Above this many templates "fit" stops at a readable zoom instead of showing everything. */
+const bigGraph = 400;
 
 interface ConnectMenuState {
   x: number;
@@ -131,7 +133,10 @@ function CanvasInner({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
         x1 = Math.max(x1, n.position.x + (n.width ?? 0));
         y1 = Math.max(y1, n.position.y + (n.height ?? 0));
       }
-      const vp = getViewportForBounds({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, el.clientWidth, el.clientHeight, 0.05, 1.2, 0.1);
+      // A big graph is not shrunk to illegible dots: below this zoom every node would be
+      // mounted and painted on each pan frame (the bench: ~2 fps at 2,000 nodes).
+      const minZoom = latestNodes.current.length > bigGraph ? 0.4 : 0.05;
+      const vp = getViewportForBounds({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, el.clientWidth, el.clientHeight, minZoom, 1.2, 0.1);
       void flow.setViewport(vp, { duration });
     },
     [flow],
