@@ -5,12 +5,19 @@ import { useUiStore } from '../state/ui-store';
 import { call, setPoliciesPaused } from './runner-actions';
 
 export function PoliciesToggle({ deployment }: { deployment: DeploymentSummary }): JSX.Element {
+  // Shown at once; the host's answer (or its refusal) settles it.
+  const [pending, setPending] = useState<boolean | null>(null);
+  const toggle = async (paused: boolean): Promise<void> => {
+    setPending(paused);
+    await setPoliciesPaused(deployment.id, paused);
+    setPending(null);
+  };
   return (
     <label className="rcheck" title="Policies start no workflows while paused">
       <input
         type="checkbox"
-        checked={deployment.policiesPaused}
-        onChange={(e) => void setPoliciesPaused(deployment.id, e.target.checked)}
+        checked={pending ?? deployment.policiesPaused}
+        onChange={(e) => void toggle(e.target.checked)}
         data-testid="pause-policies"
       />{' '}
       pause policies
