@@ -370,6 +370,19 @@ export interface HostMethods {
   'metrics.list': { params: { deploymentId: string }; result: { metric: string; nodeIds: string[] }[] };
 
   'load.generate': { params: LoadParams; result: LoadResult };
+
+  /** Secrets referenced by get_secret. Values go in and never come back out over the
+   * contract: listing shows names and where they are kept, never values. */
+  'secrets.list': { params: Record<string, never>; result: SecretInfo[] };
+  'secrets.set': { params: { name: string; value: string }; result: SecretInfo };
+  'secrets.delete': { params: { name: string }; result: { deleted: true } };
+}
+
+export interface SecretInfo {
+  name: string;
+  /** Which secret store keeps the value (`file` headless, `keychain` on the desktop). */
+  store: string;
+  updatedAt: string;
 }
 
 export type HostMethod = keyof HostMethods;
@@ -413,6 +426,9 @@ export const hostMethodNames = [
   'metrics.query',
   'metrics.list',
   'load.generate',
+  'secrets.list',
+  'secrets.set',
+  'secrets.delete',
 ] as const satisfies readonly HostMethod[];
 
 // ---------------------------------------------------------------------------------------

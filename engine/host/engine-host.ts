@@ -280,6 +280,20 @@ export class EngineHost implements HostClient {
         throw error;
       }
     },
+    'secrets.list': () =>
+      this.store.listSecretRefs().map((r) => ({ name: r.name, store: r.store, updatedAt: r.updatedAt })),
+    'secrets.set': async (p) => {
+      await this.secretStore.set(p.name, p.value);
+      this.store.putSecretRef(p.name, this.secretStore.kind);
+      const ref = this.store.getSecretRef(p.name);
+      return { name: p.name, store: this.secretStore.kind, updatedAt: ref?.updatedAt ?? new Date().toISOString() };
+    },
+    'secrets.delete': async (p) => {
+      if (!this.store.getSecretRef(p.name)) fail('not-found', `no secret named "${p.name}"`);
+      await this.secretStore.delete(p.name);
+      this.store.deleteSecretRef(p.name);
+      return { deleted: true as const };
+    },
   };
 
   private metricsOrFail(): HostMetrics {

@@ -94,6 +94,13 @@ export const methodParamSchemas: Record<HostMethod, Schema> = {
     },
     ['deploymentId', 'rps', 'seconds'],
   ),
+  'secrets.list': empty,
+  // Same name rule as get_secret references in blueprints: no path separators or spaces.
+  'secrets.set': obj(
+    { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' }, value: { type: 'string', maxLength: 1048576 } },
+    ['name', 'value'],
+  ),
+  'secrets.delete': obj({ name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } }, ['name']),
 };
 
 /** The envelope of a request arriving over a wire (WebSocket or MessagePort). */
