@@ -71,17 +71,25 @@ function Outputs({ d }: { d: DeploymentSummary }): JSX.Element {
     <>
       <h4 className="rsub">Inputs</h4>
       <ValueTable values={d.inputs} testId="deployment-inputs" />
-      <h4 className="rsub">Outputs</h4>
-      {data ? (
-        <ValueTable values={data.outputs} testId="deployment-outputs" />
+      {d.status === 'created' || d.status === 'uninstalled' ? (
+        <p className="muted small" data-testid="outputs-pending">
+          Outputs and capabilities are computed from runtime values: install to see them.
+        </p>
       ) : (
-        <div className="muted small">—</div>
-      )}
-      <h4 className="rsub">Capabilities</h4>
-      {data ? (
-        <ValueTable values={data.capabilities} testId="deployment-capabilities" />
-      ) : (
-        <div className="muted small">—</div>
+        <>
+          <h4 className="rsub">Outputs</h4>
+          {data ? (
+            <ValueTable values={data.outputs} testId="deployment-outputs" />
+          ) : (
+            <div className="muted small">—</div>
+          )}
+          <h4 className="rsub">Capabilities</h4>
+          {data ? (
+            <ValueTable values={data.capabilities} testId="deployment-capabilities" />
+          ) : (
+            <div className="muted small">—</div>
+          )}
+        </>
       )}
     </>
   );

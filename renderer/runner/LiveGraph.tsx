@@ -44,7 +44,19 @@ export function LiveGraph({ theme }: { theme: 'light' | 'dark' }): JSX.Element {
     [layout],
   );
   if (!plan)
-    return <div className="rempty">Select or create a deployment to see its nodes here.</div>;
+    return (
+      <div className="rempty">
+        <div>
+          <p>Select a deployment, or make one from the open blueprint, to see its nodes here.</p>
+          <button
+            className="primary"
+            onClick={() => useRunnerStore.getState().openDialog({ kind: 'create' })}
+          >
+            New deployment…
+          </button>
+        </div>
+      </div>
+    );
   return (
     <div className="live-graph" data-testid="live-graph">
       <ReactFlowProvider>

@@ -404,6 +404,22 @@ export function DryRunDialog({
     return out.filter(Boolean);
   }, [dialog]);
   const ops = dialog.tasks.filter((t) => t.operation).length;
+  // Operations are what a user plans around; state changes and markers on request.
+  const [all, setAll] = useState(false);
+  const shown = useMemo(
+    () =>
+      levels
+        .map((tasks) => (all ? tasks : tasks.filter((t) => t.operation)))
+        .filter((l) => l.length > 0),
+    [levels, all],
+  );
+  const label = (t: (typeof dialog.tasks)[number]): string => {
+    if (t.operation) return t.operation.split('.').pop() ?? t.operation;
+    // Task names repeat the instance id the chip already shows in bold.
+    return t.instanceId && t.name.startsWith(`${t.instanceId}: `)
+      ? t.name.slice(t.instanceId.length + 2)
+      : t.name;
+  };
   return (
     <Modal
       title={`Dry run: ${dialog.workflow}`}
@@ -411,16 +427,24 @@ export function DryRunDialog({
       testId="dry-run-dialog"
       wide
       footer={
-        <button className="primary" onClick={close}>
-          Close
-        </button>
+        <>
+          <label className="rcheck" style={{ marginRight: 'auto' }}>
+            <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> show
+            state changes and markers
+          </label>
+          <button className="primary" onClick={close}>
+            Close
+          </button>
+        </>
       }
     >
       <p className="rhint">
         {dialog.tasks.length} tasks ({ops} operations) in {levels.length} steps. Nothing was run.
+        {!all && ' Operations that can run together share a line.'}
       </p>
+      {shown.length === 0 && <p className="rhint">No operations would run.</p>}
       <ol className="rdry">
-        {levels.map((tasks, i) => (
+        {shown.map((tasks, i) => (
           <li key={i}>
             {tasks.map((t) => (
               <span
@@ -428,8 +452,7 @@ export function DryRunDialog({
                 className={`rtask${t.operation ? ' op' : ''}`}
                 title={`${t.id}${t.dependsOn.length ? `\nafter ${t.dependsOn.join(', ')}` : ''}`}
               >
-                {t.instanceId ? <b>{t.instanceId}</b> : null}{' '}
-                {t.operation?.split('.').pop() ?? t.name}
+                {t.instanceId ? <b>{t.instanceId}</b> : null} {label(t)}
               </span>
             ))}
           </li>
