@@ -31,7 +31,26 @@ export function deploymentSummary(store: Store, d: DeploymentRecord): Deployment
     policiesPaused: d.policiesPaused,
   };
   if (running) s.activeExecutionId = running.id;
+  const environment = environmentOf(store, d.id);
+  if (Object.keys(environment).length > 0) s.environment = environment;
   return s;
+}
+
+/**
+ * What a deployment runs against (e.g. `openstack: "devstack / project admin / user admin /
+ * RegionOne"`), from the `trellis_environment` runtime property plugins set on the
+ * instances they create. The engine names no plugin: any plugin can contribute a line.
+ */
+function environmentOf(store: Store, deploymentId: string): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const instance of store.listInstances(deploymentId)) {
+    const contributed = instance.runtimeProperties.trellis_environment;
+    if (!contributed || typeof contributed !== 'object' || Array.isArray(contributed)) continue;
+    for (const [key, value] of Object.entries(contributed)) {
+      if (typeof value === 'string') environment[key] = value;
+    }
+  }
+  return environment;
 }
 
 export function executionSummary(store: Store, e: ExecutionRecord): ExecutionSummary {

@@ -24,7 +24,7 @@ export function register(program: Command): void {
         const d = unwrap(await host.call('deployments.get', { deploymentId }));
         const instances = unwrap(await host.call('instances.list', { deploymentId }));
         if (opts.json) return printJson({ ...d, instances });
-        process.stdout.write(stringify({ id: d.id, status: d.status, blueprint: d.blueprintFile, created: d.createdAt, inputs: d.inputs, activeExecution: d.activeExecutionId ?? null }));
+        process.stdout.write(stringify({ id: d.id, status: d.status, blueprint: d.blueprintFile, created: d.createdAt, inputs: d.inputs, activeExecution: d.activeExecutionId ?? null, ...(d.environment ? { environment: d.environment } : {}) }));
         console.log(`\n${table([['INSTANCE', 'NODE', 'STATE', 'ERROR'], ...instances.map((i) => [i.id, i.nodeId, i.state, i.lastError ?? ''])])}`);
       });
     },

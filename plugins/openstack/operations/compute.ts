@@ -134,6 +134,7 @@ const createServer: OperationHandler = async (ctx) => {
   const port = portFor(ctx);
   const rp = ctx.instance.runtimeProperties;
   rp.openstack_cloud = port.description;
+  rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
   const known = recordedId(ctx.instance);
   if (known) {
     const existing = await port.getServer(known);
@@ -261,6 +262,7 @@ const createKeypair: OperationHandler = async (ctx) => {
   const port = portFor(ctx);
   const rp = ctx.instance.runtimeProperties;
   rp.openstack_cloud = port.description;
+  rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
   const known = recordedId(ctx.instance);
   if (known && (await port.getKeypair(known))) {
     ctx.logger.info(`key pair ${known} already recorded: using it`);

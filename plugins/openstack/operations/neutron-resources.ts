@@ -56,6 +56,7 @@ function createHandler(l: Lifecycle): OperationHandler {
     const port = portFor(ctx);
     const rp = ctx.instance.runtimeProperties;
     rp.openstack_cloud = port.description;
+    rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
     const known = recordedId(ctx.instance);
     if (known) {
       const existing = await port.getNeutron(l.kind, known);

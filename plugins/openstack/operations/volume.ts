@@ -25,6 +25,7 @@ const createVolume: OperationHandler = async (ctx) => {
   const port = portFor(ctx);
   const rp = ctx.instance.runtimeProperties;
   rp.openstack_cloud = port.description;
+  rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
   const known = recordedId(ctx.instance);
   if (known) {
     const v = await port.getVolume(known);
