@@ -103,7 +103,8 @@ export function SaveAsDialog(): JSX.Element {
     if (current) return;
     void getHostClient()
       .call('host.info', {})
-      .then((r) => r.ok && setPath(`${r.value.home}/blueprint.yaml`));
+      // Only a suggestion: never overwrite what the user typed meanwhile.
+      .then((r) => r.ok && setPath((typed) => typed || `${r.value.home}/blueprint.yaml`));
   }, [current]);
   const save = async (): Promise<void> => {
     if (await saveTo(path)) useUiStore.getState().setDialog(null);
