@@ -69,6 +69,12 @@ function Outputs({ d }: { d: DeploymentSummary }): JSX.Element {
   }, [d.id, d.status, d.updatedAt]);
   return (
     <>
+      {d.environment && (
+        <>
+          <h4 className="rsub">Environment</h4>
+          <ValueTable values={d.environment} testId="deployment-environment" />
+        </>
+      )}
       <h4 className="rsub">Inputs</h4>
       <ValueTable values={d.inputs} testId="deployment-inputs" />
       {d.status === 'created' || d.status === 'uninstalled' ? (
