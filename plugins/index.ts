@@ -7,11 +7,12 @@ import type { PluginDefinition } from './sdk';
 import { fabricPlugin, scriptPlugin } from './script';
 import { localPlugin } from './local';
 import { openstackPlugin } from './openstack';
+import { kubernetesPlugin } from './kubernetes';
 
 export const builtinPlugins: PluginDefinition[] = [
   scriptPlugin, // script: plugins/script
   fabricPlugin, // fabric: plugins/script (remote hosts over SSH)
   localPlugin, // local: plugins/local
   openstackPlugin, // openstack: plugins/openstack
-  // kubernetes: plugins/kubernetes
+  kubernetesPlugin, // kubernetes: plugins/kubernetes
 ];

@@ -20,7 +20,7 @@ import type { Value } from '../dsl/plan-model';
 import type { DeploymentModel, ModelInstance, ModelModification, WorkflowBuild } from '../model/deployment-model';
 import { InstanceState } from '../model/deployment-model';
 import type { ModelIndex } from '../model/model-index';
-import { indexModel } from '../model/model-index';
+import { indexModel, isImplemented } from '../model/model-index';
 import type { ScaleEntity, ScaleUnit } from '../model/modification';
 import { applyModification, ModelModificationError, planScaleIn, planScaleOut, scaleUnits } from '../model/modification';
 import { WorkflowParameterError } from './errors';
@@ -29,6 +29,13 @@ import type { IntactInstance } from './lifecycle';
 import { addInstallPhase, addUninstallPhase } from './lifecycle';
 import { WorkflowParams } from './params';
 import type { TaskGraph } from './task-graph';
+
+/**
+ * A node that implements this operation scales inside itself (e.g. a Kubernetes workload
+ * changes its replicas through the scale subresource) instead of gaining or losing node
+ * instances: the scale workflow calls it on each instance with the input `delta`.
+ */
+export const SET_REPLICAS_OPERATION = 'trellis.interfaces.scale.set_replicas';
 
 export const SCALE_PARAMS = [
   'scalable_entity_name',
@@ -171,6 +178,32 @@ export function buildScaleRollback(model: DeploymentModel, modification: ModelMo
   return { graph: rollbackGraph(workflow, applyModification(model, modification), modification, false) };
 }
 
+/** The scale of a node that scales inside itself: one set_replicas per instance. */
+function setReplicasGraph(workflow: string, index: ModelIndex, node: string, delta: number, hinted: boolean): TaskGraph {
+  if (hinted) throw new WorkflowParameterError(workflow, `${node} scales its replicas, not its instances: include_instances and exclude_instances do not apply`, 'include_instances');
+  const b = new GraphBuilder(workflow);
+  const instances = index.model.instances.filter((i) => i.node === node);
+  if (delta === 0 || instances.length === 0) {
+    b.add({ id: 'scale:noop', kind: 'event', name: `${node}: nothing to scale`, message: delta === 0 ? `delta is 0: ${node} keeps its replicas` : `${node} has no instances` }, []);
+    return b.build();
+  }
+  for (const instance of instances) {
+    b.add(
+      {
+        id: `scale:${instance.id}:set_replicas`,
+        kind: 'operation',
+        name: `${instance.id}: ${SET_REPLICAS_OPERATION}`,
+        nodeId: node,
+        instanceId: instance.id,
+        operation: SET_REPLICAS_OPERATION,
+        inputs: { delta },
+      },
+      [],
+    );
+  }
+  return b.build();
+}
+
 export function buildScale(model: DeploymentModel, params: Record<string, Value>, workflow = 'scale', instanceIdSuffix?: () => string): WorkflowBuild {
   const p = new WorkflowParams(workflow, params, SCALE_PARAMS);
   const byName = p.string('scalable_entity_name');
@@ -188,6 +221,9 @@ export function buildScale(model: DeploymentModel, params: Record<string, Value>
 
   const index = indexModel(model);
   const { entity, name } = resolveEntity(workflow, index, requested, p.boolean('scale_compute', false));
+  if (entity.kind === 'node' && isImplemented(entity.node.operations[SET_REPLICAS_OPERATION])) {
+    return { graph: setReplicasGraph(workflow, index, entity.node.name, delta, include.length + exclude.length > 0) };
+  }
   const units = scaleUnits(index, entity);
   if (entity.kind === 'node' && entity.node.containedIn !== undefined && units.length === 0) {
     throw new WorkflowParameterError(workflow, `${name} is contained in ${entity.node.containedIn}, which has no instances to scale it in`, 'scalable_entity_name');

@@ -1,0 +1,108 @@
+/**
+ * The Kubernetes plugin through the real engine (EngineHost, store, runtime, workflows)
+ * against the API double: install a namespace, config map, secret, a generic manifest file
+ * and a micro-service whose DB_HOST is another node's runtime `ip`; scale the micro-service
+ * through the scale workflow (replicas via the scale subresource, not node instances);
+ * uninstall and find nothing left.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionSummary, HostResult, NodeInstanceSummary } from '../../../engine/host/contract';
+import { createEngineHost, type EngineHost } from '../../../engine/host/engine-host';
+import { builtinPlugins } from '../../../plugins';
+import { startKubeApiDouble, type KubeApiDouble } from '../../peers/kubernetes/api-double';
+
+const blueprintFile = join(import.meta.dirname, 'fixtures/microservice/blueprint.yaml');
+
+function ok<T>(r: HostResult<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+type Obj = Record<string, unknown>;
+const at = (o: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((v, k) => (v as Obj | undefined)?.[k as string], o);
+
+describe('micro-service blueprint on the Kubernetes API double', () => {
+  const home = mkdtempSync(join(tmpdir(), 'trellis-k8s-bp-'));
+  const deploymentId = 'shop';
+  let api: KubeApiDouble;
+  let host: EngineHost;
+
+  const run = async (workflow: string, parameters: Record<string, string | number> = {}): Promise<ExecutionSummary> => {
+    const started = ok(await host.call('executions.start', { deploymentId, workflow, parameters })) as ExecutionSummary;
+    const done = await host.waitForExecution(started.id);
+    if (done.status !== 'terminated') {
+      const detail = ok(await host.call('executions.get', { executionId: started.id }));
+      throw new Error(`${workflow} ${done.status}: ${done.error ?? ''}\n${detail.tasks.filter((t) => t.error).map((t) => `${t.name}: ${t.error}`).join('\n')}`);
+    }
+    return done;
+  };
+  const instances = async (nodeId: string): Promise<NodeInstanceSummary[]> => ok(await host.call('instances.list', { deploymentId, nodeId }));
+
+  beforeAll(async () => {
+    api = await startKubeApiDouble({ podReadyMs: 300, tickMs: 50 });
+    host = createEngineHost({ home, plugins: builtinPlugins });
+  });
+
+  afterAll(async () => {
+    await host.close({ cancelRunning: true });
+    await api.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('installs every resource type with server-side apply and waits for the rollout, injecting the database address at run time', async () => {
+    ok(await host.call('deployments.create', { blueprintFile, deploymentId, inputs: { kubeconfig: api.kubeconfig() } }));
+    const done = await run('install');
+    expect(api.get('v1', 'namespaces', undefined, 'shop')).toBeDefined();
+    expect(at(api.get('v1', 'configmaps', 'shop', 'settings'), 'data')).toEqual({ LOG_LEVEL: 'info' });
+    expect(api.get('v1', 'secrets', 'shop', 'db-credentials')).toBeDefined();
+    expect(at(api.get('apps/v1', 'deployments', 'shop', 'worker'), 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe('busybox:1.36');
+    expect(api.get('v1', 'services', 'shop', 'worker')).toBeDefined();
+
+    const deployment = api.get('apps/v1', 'deployments', 'shop', 'api');
+    expect(at(deployment, 'status', 'readyReplicas')).toBe(2);
+    const container = at(deployment, 'spec', 'template', 'spec', 'containers', 0) as Obj;
+    expect(container.env).toEqual([
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'DB_HOST', value: '127.0.0.1' },
+      { name: 'DB_PORT', value: '5432' },
+    ]);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(at(api.get('v1', 'services', 'shop', 'api'), 'spec', 'ports', 0)).toMatchObject({ port: 80, targetPort: 8080 });
+
+    const applies = api.requests.filter((r) => r.method === 'PATCH' && !r.path.endsWith('/scale'));
+    expect(applies.length).toBe(7);
+    expect(applies.every((r) => r.contentType === 'application/apply-patch+yaml' && r.query.fieldManager === 'trellis')).toBe(true);
+
+    const [apiInstance] = await instances('api');
+    expect(apiInstance!.runtimeProperties).toMatchObject({ replicas: 2, workload: 'shop/api', endpoint: 'api.shop.svc:80' });
+    const progress = ok(await host.call('events.query', { deploymentId, executionId: done.id, nodeId: 'api', types: ['log'] }));
+    const lines = progress.map((e) => e.message);
+    expect(lines).toContain('Deployment shop/api: 2/2 ready, 2 updated; pods: Running 2');
+    expect(lines.some((l) => /Deployment shop\/api: [01]\/2 ready/.test(l))).toBe(true);
+  });
+
+  it('scales the micro-service to 5 replicas through the scale subresource from the scale workflow', async () => {
+    await run('scale', { scalable_entity_name: 'api', delta: 3 });
+    expect(await instances('api')).toHaveLength(1);
+    const deployment = api.get('apps/v1', 'deployments', 'shop', 'api');
+    expect(at(deployment, 'spec', 'replicas')).toBe(5);
+    expect(at(deployment, 'status', 'readyReplicas')).toBe(5);
+    expect(api.requests.some((r) => r.method === 'PUT' && r.path === '/apis/apps/v1/namespaces/shop/deployments/api/scale')).toBe(true);
+    expect((await instances('api'))[0]!.runtimeProperties.replicas).toBe(5);
+    await run('scale', { scalable_entity_name: 'api', delta: -4 });
+    expect(at(api.get('apps/v1', 'deployments', 'shop', 'api'), 'spec', 'replicas')).toBe(1);
+    expect((await instances('api'))[0]!.runtimeProperties.replicas).toBe(1);
+  });
+
+  it('uninstalls and leaves nothing behind in the cluster', async () => {
+    await run('uninstall');
+    for (const [v, r] of [['v1', 'configmaps'], ['v1', 'secrets'], ['v1', 'services'], ['apps/v1', 'deployments'], ['v1', 'pods']] as const) {
+      const kind = api.store.list({ group: v === 'v1' ? '' : 'apps', version: 'v1', resource: r } as never);
+      expect(kind, r).toEqual([]);
+    }
+    expect(api.get('v1', 'namespaces', undefined, 'shop')).toBeUndefined();
+  });
+});
