@@ -49,6 +49,9 @@ export interface KubeApiDouble {
   caCert: string;
   store: ObjectStore;
   requests: RecordedRequest[];
+  /** Runs before each request is handled (after auth is recorded): tests use it to change
+   * state between a client's read and write, as a concurrent writer would. */
+  beforeRequest: ((request: RecordedRequest) => void) | undefined;
   /** CPU (millicores) and memory (MiB) each Running pod of a Deployment reports. */
   setPodUsage(namespace: string, deployment: string, usage: { cpuMillicores: number; memoryMiB: number }): void;
   /** A kubeconfig (YAML) for this double with the given token (default: the right one). */
@@ -254,7 +257,9 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://double');
     const query = url.searchParams;
-    requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(query), ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}) });
+    const recorded: RecordedRequest = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(query), ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}) };
+    requests.push(recorded);
+    double.beforeRequest?.(recorded);
     if (req.headers.authorization !== `Bearer ${token}`) throw unauthorized();
     const parts = url.pathname.split('/').filter(Boolean);
     // Discovery.
@@ -428,12 +433,13 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
   timer.unref();
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const double: KubeApiDouble = {
     url,
     token,
     caCert: tls.caCert,
     store,
     requests,
+    beforeRequest: undefined,
     setPodUsage(namespace, deployment, u) {
       usage.set(`${namespace}/${deployment}`, u);
     },
@@ -466,4 +472,5 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return double;
 }

@@ -13,6 +13,7 @@ import type { ExecutionSummary, HostResult, NodeInstanceSummary } from '../../..
 import { createEngineHost, type EngineHost } from '../../../engine/host/engine-host';
 import { builtinPlugins } from '../../../plugins';
 import { startKubeApiDouble, type KubeApiDouble } from '../../peers/kubernetes/api-double';
+import { findKind } from '../../peers/kubernetes/resources';
 
 const blueprintFile = join(import.meta.dirname, 'fixtures/microservice/blueprint.yaml');
 
@@ -100,9 +101,11 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
   it('uninstalls and leaves nothing behind in the cluster', async () => {
     await run('uninstall');
     for (const [v, r] of [['v1', 'configmaps'], ['v1', 'secrets'], ['v1', 'services'], ['apps/v1', 'deployments'], ['v1', 'pods']] as const) {
-      const kind = api.store.list({ group: v === 'v1' ? '' : 'apps', version: 'v1', resource: r } as never);
-      expect(kind, r).toEqual([]);
+      const kind = findKind(v === 'v1' ? '' : 'apps', 'v1', r)!;
+      expect(api.store.list(kind, 'shop'), r).toEqual([]);
     }
     expect(api.get('v1', 'namespaces', undefined, 'shop')).toBeUndefined();
+    // The double's default namespace still has the cluster's own objects only.
+    expect(api.store.list(findKind('apps', 'v1', 'deployments')!)).toEqual([]);
   });
 });
