@@ -125,7 +125,8 @@ export async function resolveCluster(ctx: OperationContext): Promise<Cluster> {
   throw new NonRecoverableError(`${who}: no cluster connection: set client_config.configuration (file_content, blueprint_file_name, manager_file_path, api_options or capability) or relate the node to a cluster node (cloudify.kubernetes.relationships.managed_by_master)`);
 }
 
-/** Serialised connection kept on the instance so collectors (which have no operation
+/** Serialised connection kept on the instance (runtime property `kube_credentials`, a name
+ * the host masks in summaries) so collectors (which have no operation
  * context) reach the same cluster. Contains the credentials: never log it. */
 export function connectionRecord(cluster: Cluster): string {
   return cluster.kubeConfig.exportConfig();

@@ -1,7 +1,7 @@
 /**
  * `kubernetes-metrics`: pod CPU and memory from metrics.k8s.io per workload node. For each
  * started instance holding a Deployment (runtime properties `workload`, `selector`,
- * `kube_connection` written by create) it lists the workload's pods and sums their
+ * `kube_credentials` written by create) it lists the workload's pods and sums their
  * PodMetrics: `cpu_millicores`, `memory_bytes`, `pods` (with usage), `ready_pods` and the
  * per-pod averages `cpu_millicores_per_pod` / `memory_bytes_per_pod` (what a scale policy
  * compares against a threshold), plus `up`.
@@ -33,7 +33,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 async function collectOne(target: MetricTarget, cache: Map<string, Promise<PodMetricsList>>, signal: AbortSignal): Promise<CollectedSample[]> {
   const rp = target.runtimeProperties;
   const [namespace, name] = (str(rp.workload) ?? '').split('/') as [string, string | undefined];
-  const cluster = clusterFromRecord(str(rp.kube_connection)!);
+  const cluster = clusterFromRecord(str(rp.kube_credentials)!);
   const base = { deploymentId: target.deploymentId, nodeId: target.nodeId, instanceId: target.instanceId };
   const labels = { namespace, workload: name ?? '' };
   if (signal.aborted) return [];
@@ -68,7 +68,7 @@ async function collectOne(target: MetricTarget, cache: Map<string, Promise<PodMe
 export const kubernetesMetricsCollector: MetricCollector = {
   name: 'kubernetes-metrics',
   async collect(targets, signal) {
-    const mine = targets.filter((t) => str(t.runtimeProperties.kube_connection) && str(t.runtimeProperties.workload));
+    const mine = targets.filter((t) => str(t.runtimeProperties.kube_credentials) && str(t.runtimeProperties.workload));
     const cache = new Map<string, Promise<PodMetricsList>>();
     const results = await Promise.all(
       mine.map(async (t) => {

@@ -127,12 +127,12 @@ const create: OperationHandler = async (ctx) => {
     ctx.logger.info(`applied ${describeRef(ref)} (server-side apply, field manager trellis)`, { kind: ref.kind, name: ref.name });
     // Record progress as we go, so a failed create still lets delete find what exists.
     rp.resources = [...refsOf(ctx), refOf(manifest)].filter((r, i, all) => all.findIndex((x) => describeRef(x) === describeRef(r)) === i) as unknown as Value;
-    rp.kube_connection = connectionRecord(cluster);
+    rp.kube_credentials = connectionRecord(cluster);
     await ctx.instance.update();
   }
   rp.resources = manifests.map(refOf) as unknown as Value;
   rp.kube_server = cluster.server;
-  rp.kube_connection = connectionRecord(cluster);
+  rp.kube_credentials = connectionRecord(cluster);
   rp.external = external;
   if (manifests[0]?.metadata.namespace) rp.namespace = manifests[0].metadata.namespace;
   describeApplied(ctx, manifests, applied);
@@ -165,7 +165,7 @@ const remove: OperationHandler = async (ctx) => {
   }
   await waitGone(ctx, client, refs, timeoutOf(ctx));
   delete ctx.instance.runtimeProperties.resources;
-  delete ctx.instance.runtimeProperties.kube_connection;
+  delete ctx.instance.runtimeProperties.kube_credentials;
 };
 
 /**

@@ -79,6 +79,8 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
 
     const [apiInstance] = await instances('api');
     expect(apiInstance!.runtimeProperties).toMatchObject({ replicas: 2, workload: 'shop/api', endpoint: 'api.shop.svc:80' });
+    // The stored connection holds the token: summaries mask it.
+    expect(apiInstance!.runtimeProperties.kube_credentials).toBe('••••••');
     const progress = ok(await host.call('events.query', { deploymentId, executionId: done.id, nodeId: 'api', types: ['log'] }));
     const lines = progress.map((e) => e.message);
     expect(lines).toContain('Deployment shop/api: 2/2 ready, 2 updated; pods: Running 2');

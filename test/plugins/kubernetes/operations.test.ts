@@ -189,7 +189,7 @@ describe('kubernetes plugin operations', () => {
 
     api.setPodUsage('default', 'web', { cpuMillicores: 200, memoryMiB: 64 });
     const target: MetricTarget = { deploymentId: 'd', nodeId: 'web', instanceId: 'web_1', typeHierarchy, properties, runtimeProperties };
-    const unreachable: MetricTarget = { ...target, instanceId: 'web_2', runtimeProperties: { ...runtimeProperties, kube_connection: api.kubeconfig('wrong') } };
+    const unreachable: MetricTarget = { ...target, instanceId: 'web_2', runtimeProperties: { ...runtimeProperties, kube_credentials: api.kubeconfig('wrong') } };
     const samples = await kubernetesMetricsCollector.collect([target, unreachable], new AbortController().signal);
     const value = (instance: string, metric: string) => samples.find((s) => s.instanceId === instance && s.metric === metric)?.value;
     expect(value('web_1', 'up')).toBe(1);
