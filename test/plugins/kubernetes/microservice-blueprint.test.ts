@@ -44,7 +44,7 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
 
   beforeAll(async () => {
     api = await startKubeApiDouble({ podReadyMs: 300, tickMs: 50 });
-    host = createEngineHost({ home, plugins: builtinPlugins });
+    host = createEngineHost({ home, plugins: builtinPlugins, metrics: { autoStart: false } });
   });
 
   afterAll(async () => {
@@ -98,6 +98,17 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
     await run('scale', { scalable_entity_name: 'api', delta: -4 });
     expect(at(api.get('apps/v1', 'deployments', 'shop', 'api'), 'spec', 'replicas')).toBe(1);
     expect((await instances('api'))[0]!.runtimeProperties.replicas).toBe(1);
+  });
+
+  it('collects the micro-service pods\' CPU and memory through the engine\'s metrics scheduler', async () => {
+    api.setPodUsage('shop', 'api', { cpuMillicores: 150, memoryMiB: 48 });
+    const from = Date.now() - 1000;
+    await host.metrics!.scheduler.tick();
+    const query = async (metric: string) => ok(await host.call('metrics.query', { deploymentId, nodeId: 'api', metric, from, to: Date.now() + 1000 }));
+    const cpu = await query('cpu_millicores_per_pod');
+    expect(cpu.flatMap((s) => s.points.map((p) => p.value))).toEqual([150]);
+    const up = await query('up');
+    expect(up.flatMap((s) => s.points.map((p) => p.value))).toEqual([1]);
   });
 
   it('uninstalls and leaves nothing behind in the cluster', async () => {
