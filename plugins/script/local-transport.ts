@@ -11,10 +11,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { killProcessGroup } from './process-group';
+import { answerCtxLine } from './transport';
 import type {
   CtxHandler,
-  CtxRequest,
-  CtxResponse,
   RunRequest,
   RunResult,
   ScriptSession,
@@ -48,27 +47,10 @@ async function serveCtx(socketPath: string, handler: CtxHandler): Promise<net.Se
       if (newline < 0) return;
       const line = buffered.slice(0, newline);
       buffered = '';
-      void answer(line).then((response) => connection.end(JSON.stringify(response) + '\n'));
+      void answerCtxLine(line, handler).then((response) => connection.end(JSON.stringify(response) + '\n'));
     });
     connection.on('error', () => connection.destroy());
   });
-  async function answer(line: string): Promise<CtxResponse> {
-    let request: CtxRequest;
-    try {
-      const parsed = JSON.parse(line) as { args?: unknown };
-      if (!Array.isArray(parsed.args) || !parsed.args.every((a) => typeof a === 'string')) {
-        return { ok: false, error: 'malformed request' };
-      }
-      request = { args: parsed.args };
-    } catch {
-      return { ok: false, error: 'malformed request' };
-    }
-    try {
-      return await handler(request);
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) };
-    }
-  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => {

@@ -17,6 +17,29 @@ export type CtxResponse = { ok: true; value?: Value } | { ok: false; error: stri
 /** Serves the `ctx` calls of one running script. Never throws: errors become `{ok: false}`. */
 export type CtxHandler = (request: CtxRequest) => Promise<CtxResponse>;
 
+/**
+ * Answers one line of the ctx wire protocol (a JSON `{args: string[]}` from ctx-cli.js or
+ * the Python shim), whatever transport carried it: a malformed request or a handler that
+ * throws becomes an error response, so a bad ctx call fails that call, not the operation.
+ */
+export async function answerCtxLine(line: string, handler: CtxHandler): Promise<CtxResponse> {
+  let request: CtxRequest;
+  try {
+    const parsed = JSON.parse(line) as { args?: unknown };
+    if (!Array.isArray(parsed.args) || !parsed.args.every((a) => typeof a === 'string')) {
+      return { ok: false, error: 'malformed request' };
+    }
+    request = { args: parsed.args };
+  } catch {
+    return { ok: false, error: 'malformed request' };
+  }
+  try {
+    return await handler(request);
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** What to run, where the transport runs it. */
 export interface RunRequest {
   /** Program and arguments (no shell involved). */

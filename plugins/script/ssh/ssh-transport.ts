@@ -19,13 +19,12 @@ import type { Channel, Client, SFTPWrapper } from 'ssh2';
 import { RecoverableError } from '../../sdk';
 import type {
   CtxHandler,
-  CtxRequest,
-  CtxResponse,
   RunRequest,
   RunResult,
   ScriptSession,
   ScriptTransport,
 } from '../transport';
+import { answerCtxLine } from '../transport';
 import { connectSsh, type ConnectOptions, type SshTarget } from './connection';
 import type { KnownHosts } from './known-hosts';
 import { envScript, killGroupCommand, missingMarker, pgidMarker, runCommand, shellQuote } from './remote-shell';
@@ -77,24 +76,6 @@ const promisify =
   (...args: A): Promise<void> =>
     new Promise((resolve, reject) => fn(...args, (error?: Error | null) => (error ? reject(error) : resolve())));
 
-async function answerCtx(line: string, handler: CtxHandler): Promise<CtxResponse> {
-  let request: CtxRequest;
-  try {
-    const parsed = JSON.parse(line) as { args?: unknown };
-    if (!Array.isArray(parsed.args) || !parsed.args.every((a) => typeof a === 'string')) {
-      return { ok: false, error: 'malformed request' };
-    }
-    request = { args: parsed.args };
-  } catch {
-    return { ok: false, error: 'malformed request' };
-  }
-  try {
-    return await handler(request);
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
-}
-
 /** Reads one JSON line from a forwarded ctx connection and writes the answer back. */
 function serveCtxStream(stream: Channel, handler: CtxHandler): void {
   let buffered = '';
@@ -106,7 +87,7 @@ function serveCtxStream(stream: Channel, handler: CtxHandler): void {
     const newline = buffered.indexOf('\n');
     if (newline < 0) return;
     answered = true;
-    void answerCtx(buffered.slice(0, newline), handler).then((response) =>
+    void answerCtxLine(buffered.slice(0, newline), handler).then((response) =>
       stream.end(JSON.stringify(response) + '\n'),
     );
   });
