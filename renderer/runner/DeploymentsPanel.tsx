@@ -125,7 +125,11 @@ export function DeploymentsPanel(): JSX.Element {
           </div>
         )}
         {deployments.map((d) => {
-          const instances = Object.values(d.instanceCounts).reduce((a, b) => a + b, 0);
+          // Deleted instances stay in the store until the deployment goes; they are not
+          // part of what the deployment has now.
+          const instances = Object.entries(d.instanceCounts)
+            .filter(([state]) => state !== 'deleted')
+            .reduce((sum, [, n]) => sum + n, 0);
           return (
             <button
               key={d.id}
