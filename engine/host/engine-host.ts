@@ -303,6 +303,8 @@ export class EngineHost implements HostClient {
   /** What the metrics scheduler may see and do (engine/metrics/scheduler.ts). */
   private metricsPort(): MetricsHostPort {
     return {
+      // Collectors read credentials operations kept for them (e.g. a cluster's kubeconfig).
+      secrets: { get: (name) => this.secretStore.get(name) },
       deployments: () => this.store.listDeployments(),
       instances: (id) => this.store.listInstances(id),
       busyWith: (id) => {

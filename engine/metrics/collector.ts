@@ -7,9 +7,9 @@
  * `myCollector: MetricCollector = { name, collect(targets, signal) }`. See the SDK file for
  * the rules (stateless, `counter: true` for counters, `up` per target, honour the signal).
  */
-import type { CollectedSample, MetricCollector, MetricTarget, PluginDefinition } from '../../plugins/sdk';
+import type { CollectedSample, CollectorContext, CollectorSecrets, MetricCollector, MetricTarget, PluginDefinition } from '../../plugins/sdk';
 
-export type { CollectedSample, MetricCollector, MetricTarget };
+export type { CollectedSample, CollectorContext, CollectorSecrets, MetricCollector, MetricTarget };
 
 /** The collectors the engine runs: its own built-ins plus those plugins contribute. */
 export class CollectorRegistry {

@@ -11,7 +11,7 @@
 import type { DeploymentStatus } from '../host/contract';
 import type { Plan, Value } from '../dsl/plan-model';
 import type { NewEvent } from '../store';
-import type { CollectorRegistry, MetricTarget } from './collector';
+import type { CollectorContext, CollectorRegistry, CollectorSecrets, MetricTarget } from './collector';
 import { CounterRates } from './rates';
 import type { SeriesStore } from './series-store';
 import {
@@ -56,6 +56,8 @@ export interface MetricsHostPort {
    * from the store so it holds across engine restarts and processes. */
   lastScale(deploymentId: string): { createdAt: number; endedAt?: number } | undefined;
   emit(event: NewEvent): void;
+  /** Read access to the secret store, handed to collectors (see `CollectorContext`). */
+  secrets?: CollectorSecrets;
 }
 
 export interface MetricsSchedulerOptions {
@@ -161,11 +163,12 @@ export class MetricsScheduler {
       targets.push(t);
     }
     if (!targets.length) return;
+    const context: CollectorContext = this.options.host.secrets ? { secrets: this.options.host.secrets } : {};
     const results = await Promise.all(
       this.options.collectors.list().map(async (c) => {
         const key = `${deploymentId}\u0000${c.name}`;
         try {
-          const samples = await c.collect(targets, AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.collectTimeoutMs)]));
+          const samples = await c.collect(targets, AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.collectTimeoutMs)]), context);
           this.collectorErrors.delete(key);
           return samples;
         } catch (error) {

@@ -125,16 +125,52 @@ export async function resolveCluster(ctx: OperationContext): Promise<Cluster> {
   throw new NonRecoverableError(`${who}: no cluster connection: set client_config.configuration (file_content, blueprint_file_name, manager_file_path, api_options or capability) or relate the node to a cluster node (cloudify.kubernetes.relationships.managed_by_master)`);
 }
 
-/** Serialised connection kept on the instance (runtime property `kube_credentials`, a name
- * the host masks in summaries) so collectors (which have no operation
- * context) reach the same cluster. Contains the credentials: never log it. */
-export function connectionRecord(cluster: Cluster): string {
-  return cluster.kubeConfig.exportConfig();
+/** The runtime property naming where the instance's connection is kept. */
+export const CONNECTION_PROPERTY = 'kube_connection';
+
+/**
+ * The non-secret facts of a connection, kept on the instance (runtime property
+ * `kube_connection`) so collectors, which have no operation context, reach the same
+ * cluster: the server, context and namespace, and the NAME of the secret holding the
+ * full kubeconfig (token, client key). The credentials never go into runtime properties,
+ * which are stored as plain JSON.
+ */
+export interface ConnectionRef {
+  server: string;
+  context: string;
+  namespace: string;
+  secret_name: string;
 }
 
-/** Rebuilds a KubeConfig from `connectionRecord`. */
-export function clusterFromRecord(record: string): Cluster {
+/** The secret name for an instance's connection: stable, so delete finds it again. */
+export function connectionSecretName(deploymentId: string, instanceId: string): string {
+  return `trellis.kubernetes.${deploymentId}.${instanceId}.kubeconfig`;
+}
+
+/** Stores the cluster's kubeconfig (credentials included) as a secret; returns the reference. */
+export async function keepConnection(ctx: Pick<OperationContext, 'deploymentId' | 'instance' | 'secrets'>, cluster: Cluster): Promise<ConnectionRef> {
+  const secretName = connectionSecretName(ctx.deploymentId, ctx.instance.id);
+  await ctx.secrets.set(secretName, cluster.kubeConfig.exportConfig());
+  return { server: cluster.server, context: cluster.kubeConfig.getCurrentContext(), namespace: cluster.namespace, secret_name: secretName };
+}
+
+/** Deletes the secret `keepConnection` stored for the operation's instance (if any). */
+export async function forgetConnection(ctx: Pick<OperationContext, 'deploymentId' | 'instance' | 'secrets'>): Promise<void> {
+  const ref = ctx.instance.runtimeProperties[CONNECTION_PROPERTY];
+  const recorded = isDict(ref) ? str(ref.secret_name) : undefined;
+  await ctx.secrets.delete(recorded ?? connectionSecretName(ctx.deploymentId, ctx.instance.id));
+  delete ctx.instance.runtimeProperties[CONNECTION_PROPERTY];
+}
+
+/** The secret name in a target's `kube_connection`, if it has one. */
+export function connectionSecretOf(runtimeProperties: Readonly<Record<string, Value>>): string | undefined {
+  const ref = runtimeProperties[CONNECTION_PROPERTY];
+  return isDict(ref) ? str(ref.secret_name) : undefined;
+}
+
+/** Rebuilds a cluster from the kubeconfig `keepConnection` stored. */
+export function clusterFromKubeconfig(kubeconfig: string): Cluster {
   const kc = new KubeConfig();
-  kc.loadFromString(record);
+  kc.loadFromString(kubeconfig);
   return finish(kc, 'kubernetes collector');
 }

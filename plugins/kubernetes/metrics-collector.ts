@@ -1,14 +1,15 @@
 /**
  * `kubernetes-metrics`: pod CPU and memory from metrics.k8s.io per workload node. For each
  * started instance holding a Deployment (runtime properties `workload`, `selector`,
- * `kube_credentials` written by create) it lists the workload's pods and sums their
+ * `kube_connection` written by create; the kubeconfig itself is read from the secret
+ * `kube_connection.secret_name` names, through the collector context) it lists the workload's pods and sums their
  * PodMetrics: `cpu_millicores`, `memory_bytes`, `pods` (with usage), `ready_pods` and the
  * per-pod averages `cpu_millicores_per_pod` / `memory_bytes_per_pod` (what a scale policy
  * compares against a threshold), plus `up`.
  */
 import { CoreV1Api, Metrics, type PodMetricsList } from '@kubernetes/client-node';
-import type { CollectedSample, MetricCollector, MetricTarget } from '../sdk';
-import { clusterFromRecord } from './connection';
+import type { CollectedSample, CollectorSecrets, MetricCollector, MetricTarget } from '../sdk';
+import { clusterFromKubeconfig, connectionSecretOf } from './connection';
 
 const CPU_UNITS: Record<string, number> = { n: 1e-6, u: 1e-3, m: 1, '': 1000 };
 const MEM_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
@@ -30,10 +31,14 @@ export function memoryBytes(q: string): number {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-async function collectOne(target: MetricTarget, cache: Map<string, Promise<PodMetricsList>>, signal: AbortSignal): Promise<CollectedSample[]> {
+async function collectOne(target: MetricTarget, cache: Map<string, Promise<PodMetricsList>>, signal: AbortSignal, secrets: CollectorSecrets | undefined): Promise<CollectedSample[]> {
   const rp = target.runtimeProperties;
   const [namespace, name] = (str(rp.workload) ?? '').split('/') as [string, string | undefined];
-  const cluster = clusterFromRecord(str(rp.kube_credentials)!);
+  const secretName = connectionSecretOf(rp)!;
+  const kubeconfig = await secrets?.get(secretName);
+  // Without the secret (no secret access, or it was deleted) the cluster is unreachable.
+  if (kubeconfig === undefined) throw new Error(`no secret ${secretName}`);
+  const cluster = clusterFromKubeconfig(kubeconfig);
   const base = { deploymentId: target.deploymentId, nodeId: target.nodeId, instanceId: target.instanceId };
   const labels = { namespace, workload: name ?? '' };
   if (signal.aborted) return [];
@@ -67,13 +72,13 @@ async function collectOne(target: MetricTarget, cache: Map<string, Promise<PodMe
 /** The collector registered by the plugin. */
 export const kubernetesMetricsCollector: MetricCollector = {
   name: 'kubernetes-metrics',
-  async collect(targets, signal) {
-    const mine = targets.filter((t) => str(t.runtimeProperties.kube_credentials) && str(t.runtimeProperties.workload));
+  async collect(targets, signal, context) {
+    const mine = targets.filter((t) => connectionSecretOf(t.runtimeProperties) && str(t.runtimeProperties.workload));
     const cache = new Map<string, Promise<PodMetricsList>>();
     const results = await Promise.all(
       mine.map(async (t) => {
         try {
-          return await collectOne(t, cache, signal);
+          return await collectOne(t, cache, signal, context?.secrets);
         } catch {
           // An unreachable cluster or a missing metrics API is reported as up = 0 (the
           // scheduler's convention), not thrown, so other targets still report.

@@ -7,7 +7,7 @@
 import { VersionApi } from '@kubernetes/client-node';
 import { NonRecoverableError, type OperationContext, type OperationHandler, type Value } from '../sdk';
 import { KubeClient, selectorOf } from './client';
-import { connectionRecord, resolveCluster } from './connection';
+import { CONNECTION_PROPERTY, forgetConnection, keepConnection, resolveCluster } from './connection';
 import { apiStatus, isConflict, isNotFound, kubeFailure } from './errors';
 import { describeRef, type Manifest, nodeManifests, type ObjectRef, refOf } from './manifests';
 import { renderMicroService } from './micro-service';
@@ -103,6 +103,9 @@ const create: OperationHandler = async (ctx) => {
   const external = ctx.node.properties.use_external_resource === true;
   const force = options(ctx).force_conflicts === true;
   const applied: Record<string, unknown>[] = [];
+  // The credentials go to the secret store; the instance keeps only the secret's name.
+  rp[CONNECTION_PROPERTY] = (await keepConnection(ctx, cluster)) as unknown as Value;
+  delete rp.kube_credentials;
   for (const manifest of manifests) {
     const ref = refOf(manifest);
     if (external) {
@@ -127,12 +130,10 @@ const create: OperationHandler = async (ctx) => {
     ctx.logger.info(`applied ${describeRef(ref)} (server-side apply, field manager trellis)`, { kind: ref.kind, name: ref.name });
     // Record progress as we go, so a failed create still lets delete find what exists.
     rp.resources = [...refsOf(ctx), refOf(manifest)].filter((r, i, all) => all.findIndex((x) => describeRef(x) === describeRef(r)) === i) as unknown as Value;
-    rp.kube_credentials = connectionRecord(cluster);
     await ctx.instance.update();
   }
   rp.resources = manifests.map(refOf) as unknown as Value;
   rp.kube_server = cluster.server;
-  rp.kube_credentials = connectionRecord(cluster);
   rp.external = external;
   if (manifests[0]?.metadata.namespace) rp.namespace = manifests[0].metadata.namespace;
   describeApplied(ctx, manifests, applied);
@@ -148,10 +149,10 @@ const start: OperationHandler = async (ctx) => {
 /** cloudify.interfaces.lifecycle.delete: delete (reverse order) and wait until gone. */
 const remove: OperationHandler = async (ctx) => {
   const refs = refsOf(ctx).reverse();
-  if (refs.length === 0) return;
+  if (refs.length === 0) return forgetConnection(ctx);
   if (ctx.instance.runtimeProperties.external === true || ctx.node.properties.use_external_resource === true) {
     ctx.logger.info(`leaving external resources in place: ${refs.map(describeRef).join(', ')}`);
-    return;
+    return forgetConnection(ctx);
   }
   const cluster = await resolveCluster(ctx);
   const client = new KubeClient(cluster);
@@ -165,7 +166,7 @@ const remove: OperationHandler = async (ctx) => {
   }
   await waitGone(ctx, client, refs, timeoutOf(ctx));
   delete ctx.instance.runtimeProperties.resources;
-  delete ctx.instance.runtimeProperties.kube_credentials;
+  await forgetConnection(ctx);
 };
 
 /**

@@ -56,5 +56,21 @@ export interface CollectedSample {
 export interface MetricCollector {
   /** Unique among collectors, e.g. `prometheus`, `ssh-proc`, `kubernetes-metrics`. */
   name: string;
-  collect(targets: readonly MetricTarget[], signal: AbortSignal): Promise<CollectedSample[]>;
+  collect(targets: readonly MetricTarget[], signal: AbortSignal, context?: CollectorContext): Promise<CollectedSample[]>;
+}
+
+/** Read-only access to named secrets for collectors (values never go to logs or events). */
+export interface CollectorSecrets {
+  /** The secret's value, or undefined when no secret has that name. */
+  get(name: string): Promise<string | undefined>;
+}
+
+/**
+ * What the engine gives a collector besides its targets. Collectors run outside any
+ * operation, so credentials an operation kept for them (in the secret store, referenced
+ * by name from a runtime property) are read here. Optional: a host without a secret store
+ * (e.g. a unit test) leaves `secrets` out, and collectors then report such targets `up = 0`.
+ */
+export interface CollectorContext {
+  secrets?: CollectorSecrets;
 }

@@ -5,7 +5,7 @@
  * through the scale workflow (replicas via the scale subresource, not node instances);
  * uninstall and find nothing left.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,14 @@ import { startKubeApiDouble, type KubeApiDouble } from '../../peers/kubernetes/a
 import { findKind } from '../../peers/kubernetes/resources';
 
 const blueprintFile = join(import.meta.dirname, 'fixtures/microservice/blueprint.yaml');
+const clusterFile = join(import.meta.dirname, 'fixtures/microservice/cluster.yaml');
+
+/** Every file under `dir` except the secret store's folder (the one place secrets may be). */
+function plainFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && !join(e.parentPath, e.name).startsWith(join(dir, 'secrets')))
+    .map((e) => join(e.parentPath, e.name));
+}
 
 function ok<T>(r: HostResult<T>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -31,8 +39,8 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
   let api: KubeApiDouble;
   let host: EngineHost;
 
-  const run = async (workflow: string, parameters: Record<string, string | number> = {}): Promise<ExecutionSummary> => {
-    const started = ok(await host.call('executions.start', { deploymentId, workflow, parameters })) as ExecutionSummary;
+  const run = async (workflow: string, parameters: Record<string, string | number> = {}, deployment = deploymentId): Promise<ExecutionSummary> => {
+    const started = ok(await host.call('executions.start', { deploymentId: deployment, workflow, parameters })) as ExecutionSummary;
     const done = await host.waitForExecution(started.id);
     if (done.status !== 'terminated') {
       const detail = ok(await host.call('executions.get', { executionId: started.id }));
@@ -54,7 +62,10 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
   });
 
   it('installs every resource type with server-side apply and waits for the rollout, injecting the database address at run time', async () => {
-    ok(await host.call('deployments.create', { blueprintFile, deploymentId, inputs: { kubeconfig: api.kubeconfig() } }));
+    ok(await host.call('secrets.set', { name: 'kubernetes_token', value: api.token }));
+    ok(await host.call('deployments.create', { blueprintFile: clusterFile, deploymentId: 'k8s-cluster', inputs: { endpoint: api.url, ca_cert: api.caCert } }));
+    await run('install', {}, 'k8s-cluster');
+    ok(await host.call('deployments.create', { blueprintFile, deploymentId }));
     const done = await run('install');
     expect(api.get('v1', 'namespaces', undefined, 'shop')).toBeDefined();
     expect(at(api.get('v1', 'configmaps', 'shop', 'settings'), 'data')).toEqual({ LOG_LEVEL: 'info' });
@@ -79,12 +90,29 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
 
     const [apiInstance] = await instances('api');
     expect(apiInstance!.runtimeProperties).toMatchObject({ replicas: 2, workload: 'shop/api', endpoint: 'api.shop.svc:80' });
-    // The stored connection holds the token: summaries mask it.
-    expect(apiInstance!.runtimeProperties.kube_credentials).toBe('••••••');
+    // The instance keeps only where the connection is; the kubeconfig is a secret.
+    expect(apiInstance!.runtimeProperties.kube_connection).toEqual({ server: api.url, context: expect.any(String), namespace: 'default', secret_name: `trellis.kubernetes.shop.${apiInstance!.id}.kubeconfig` });
+    const secretNames = ok(await host.call('secrets.list', {})).map((s) => s.name);
+    expect(secretNames).toContain(`trellis.kubernetes.shop.${apiInstance!.id}.kubeconfig`);
     const progress = ok(await host.call('events.query', { deploymentId, executionId: done.id, nodeId: 'api', types: ['log'] }));
     const lines = progress.map((e) => e.message);
     expect(lines).toContain('Deployment shop/api: 2/2 ready, 2 updated; pods: Running 2');
     expect(lines.some((l) => /Deployment shop\/api: [01]\/2 ready/.test(l))).toBe(true);
+  });
+
+  it('keeps the cluster token out of runtime properties, events and every plain file under the home (the SQLite database included)', async () => {
+    const all = ok(await host.call('instances.list', { deploymentId }));
+    expect(all.length).toBe(7);
+    for (const i of all) expect(JSON.stringify(i.runtimeProperties), i.id).not.toContain(api.token);
+    for (const d of [deploymentId, 'k8s-cluster']) {
+      const events = ok(await host.call('events.query', { deploymentId: d }));
+      expect(events.length).toBeGreaterThan(0);
+      expect(JSON.stringify(events)).not.toContain(api.token);
+    }
+    const files = plainFiles(home);
+    expect(files.some((f) => f.endsWith('.db') || f.endsWith('.sqlite'))).toBe(true);
+    const token = Buffer.from(api.token);
+    for (const f of files) expect(readFileSync(f).includes(token), f).toBe(false);
   });
 
   it('scales the micro-service to 5 replicas through the scale subresource from the scale workflow', async () => {
@@ -118,6 +146,8 @@ describe('micro-service blueprint on the Kubernetes API double', () => {
       expect(api.store.list(kind, 'shop'), r).toEqual([]);
     }
     expect(api.get('v1', 'namespaces', undefined, 'shop')).toBeUndefined();
+    // Each instance's connection secret went with it; the user's own secret stays.
+    expect(ok(await host.call('secrets.list', {})).map((s) => s.name)).toEqual(['kubernetes_token']);
     // The double's default namespace still has the cluster's own objects only.
     expect(api.store.list(findKind('apps', 'v1', 'deployments')!)).toEqual([]);
   });

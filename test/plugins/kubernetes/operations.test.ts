@@ -5,15 +5,32 @@
  * scaling by the scale subresource, and the metrics collector.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricTarget, OperationFailure, Value } from '../../../plugins/sdk';
+import type { MetricTarget, OperationFailure, SecretsAccess, Value } from '../../../plugins/sdk';
 import { kubernetesPlugin } from '../../../plugins/kubernetes';
 import { kubernetesMetricsCollector } from '../../../plugins/kubernetes/metrics-collector';
 import { startKubeApiDouble, type KubeApiDouble } from '../../peers/kubernetes/api-double';
 import { findKind } from '../../peers/kubernetes/resources';
-import { createTestContext, type TestContextOptions } from '../../support/operation-context';
+import { createTestContext as createBareContext, type TestContextOptions } from '../../support/operation-context';
 
 let api: KubeApiDouble;
 let other: KubeApiDouble;
+
+/** One secret store shared by every context (as the engine's is), so tests can look inside. */
+const secretValues = new Map<string, string>();
+const sharedSecrets: SecretsAccess = {
+  get: (name) => {
+    const v = secretValues.get(name);
+    return v === undefined ? Promise.reject(new Error(`no secret ${name}`)) : Promise.resolve(v);
+  },
+  set: (name, value) => Promise.resolve(void secretValues.set(name, value)),
+  delete: (name) => Promise.resolve(void secretValues.delete(name)),
+};
+const createTestContext = (options: TestContextOptions) => {
+  const t = createBareContext(options);
+  t.ctx.secrets = sharedSecrets;
+  return t;
+};
+const collectorSecrets = { get: (name: string) => Promise.resolve(secretValues.get(name)) };
 
 const LIFECYCLE = 'cloudify.interfaces.lifecycle';
 const op = (name: string) => {
@@ -187,10 +204,18 @@ describe('kubernetes plugin operations', () => {
     expect(api.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/deployments/web/scale')).length).toBe(3);
     await op('resources.set_replicas')(createTestContext({ nodeName: 'web', typeHierarchy, properties, runtimeProperties, operation: 'trellis.interfaces.scale.set_replicas', inputs: { replicas: 3 } }).ctx);
 
+    // The token is in the secret store only: not in runtime properties nor in any log line.
+    const ref = runtimeProperties.kube_connection as Record<string, Value>;
+    expect(ref).toMatchObject({ server: api.url, namespace: 'default' });
+    expect(secretValues.get(ref.secret_name as string)).toContain(api.token);
+    expect(JSON.stringify(runtimeProperties)).not.toContain(api.token);
+    expect(JSON.stringify([...logs, ...scale.logs, ...again.logs])).not.toContain(api.token);
+
     api.setPodUsage('default', 'web', { cpuMillicores: 200, memoryMiB: 64 });
     const target: MetricTarget = { deploymentId: 'd', nodeId: 'web', instanceId: 'web_1', typeHierarchy, properties, runtimeProperties };
-    const unreachable: MetricTarget = { ...target, instanceId: 'web_2', runtimeProperties: { ...runtimeProperties, kube_credentials: api.kubeconfig('wrong') } };
-    const samples = await kubernetesMetricsCollector.collect([target, unreachable], new AbortController().signal);
+    secretValues.set('wrong-kubeconfig', api.kubeconfig('wrong'));
+    const unreachable: MetricTarget = { ...target, instanceId: 'web_2', runtimeProperties: { ...runtimeProperties, kube_connection: { ...ref, secret_name: 'wrong-kubeconfig' } } };
+    const samples = await kubernetesMetricsCollector.collect([target, unreachable], new AbortController().signal, { secrets: collectorSecrets });
     const value = (instance: string, metric: string) => samples.find((s) => s.instanceId === instance && s.metric === metric)?.value;
     expect(value('web_1', 'up')).toBe(1);
     expect(value('web_1', 'pods')).toBe(3);
@@ -198,5 +223,14 @@ describe('kubernetes plugin operations', () => {
     expect(value('web_1', 'cpu_millicores_per_pod')).toBeCloseTo(200);
     expect(value('web_1', 'memory_bytes')).toBe(3 * 64 * 1024 * 1024);
     expect(value('web_2', 'up')).toBe(0);
+    // Without secret access the collector cannot reach the cluster: up = 0, not a throw.
+    const blind = await kubernetesMetricsCollector.collect([target], new AbortController().signal);
+    expect(blind).toEqual([{ deploymentId: 'd', nodeId: 'web', instanceId: 'web_1', metric: 'up', value: 0 }]);
+
+    // Delete removes the objects and the connection secret with them.
+    await op('resources.delete')(createTestContext({ nodeName: 'web', typeHierarchy, properties, runtimeProperties, operation: `${LIFECYCLE}.delete` }).ctx);
+    expect(api.get('apps/v1', 'deployments', 'default', 'web')).toBeUndefined();
+    expect(secretValues.has(ref.secret_name as string)).toBe(false);
+    expect(runtimeProperties.kube_connection).toBeUndefined();
   });
 });
