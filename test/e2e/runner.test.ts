@@ -172,11 +172,14 @@ describe.skipIf(!canRun && process.env['CI'] !== 'true')(
       // Scale back in, choosing which instance goes.
       await page.locator('[data-testid="live-node-service"]').click();
       await page.locator('[data-testid="node-details"]').waitFor();
-      const ids = await page
-        .locator('[data-testid="node-details"] [data-testid^="instance-service_"]')
-        .evaluateAll((els) =>
-          els.map((e) => e.getAttribute('data-testid')!.slice('instance-'.length)),
-        );
+      // The details panel loads its instance list asynchronously: wait for the third one.
+      const instanceRows = page.locator(
+        '[data-testid="node-details"] [data-testid^="instance-service_"]',
+      );
+      await expect.poll(() => instanceRows.count(), { timeout: 30_000, interval: 250 }).toBe(3);
+      const ids = await instanceRows.evaluateAll((els) =>
+        els.map((e) => e.getAttribute('data-testid')!.slice('instance-'.length)),
+      );
       expect(ids).toHaveLength(3);
       await page.locator('[data-testid="scale"]').click();
       await scale.locator('[data-testid="scale-delta"]').fill('-1');
