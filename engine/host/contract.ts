@@ -50,6 +50,9 @@ export interface CompileParams {
   text?: string;
   /** Input values for planning; missing required inputs are reported as problems. */
   inputs?: Record<string, Value>;
+  /** Check the document only (no plan): what the designer wants while the user types.
+   * Missing required inputs are then warnings, since values come at deploy time. */
+  validateOnly?: boolean;
 }
 
 export interface CompileResult {

@@ -208,7 +208,7 @@ export class EngineHost implements HostClient {
   private readonly handlers: { [M in HostMethod]: (p: HostMethods[M]['params']) => Promise<ResultOf<M>> | ResultOf<M> } = {
     'host.info': () => ({ version: this.version, home: this.options.home, plugins: this.registry.names() }),
     'blueprint.compile': (p) => {
-      const r = this.compile(p.file, p.text, p.inputs);
+      const r = this.compile(p.file, p.text, p.inputs, p.validateOnly ?? false);
       return r.plan ? { problems: r.problems, plan: r.plan } : { problems: r.problems };
     },
     'blueprint.typeCatalog': (p) => buildTypeCatalog({ file: resolve(p.file), resolver: this.resolver, ...(p.text !== undefined ? { text: p.text } : {}) }),
@@ -345,8 +345,8 @@ export class EngineHost implements HostClient {
     return this.resolverCache;
   }
 
-  private compile(file: string, text?: string, inputs?: Record<string, Value>): CompileResult {
-    const options: CompileOptions = { file: resolve(file), resolver: this.resolver };
+  private compile(file: string, text?: string, inputs?: Record<string, Value>, validateOnly = false): CompileResult {
+    const options: CompileOptions = { file: resolve(file), resolver: this.resolver, validateOnly };
     if (text !== undefined) options.text = text;
     if (inputs !== undefined) options.inputs = inputs;
     return compile(options);

@@ -47,7 +47,7 @@ export const eventFilterSchema: Schema = obj({ ...filterProperties, afterSeq: in
 /** Params of each host method. */
 export const methodParamSchemas: Record<HostMethod, Schema> = {
   'host.info': empty,
-  'blueprint.compile': obj({ file: str, text, inputs: valueMap }, ['file']),
+  'blueprint.compile': obj({ file: str, text, inputs: valueMap, validateOnly: bool }, ['file']),
   'blueprint.typeCatalog': obj({ file: str, text }, ['file']),
   'blueprint.examples': empty,
   'files.read': obj({ path: str }, ['path']),

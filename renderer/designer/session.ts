@@ -67,7 +67,8 @@ export function startSession(): () => void {
     const seq = ++compileSeq;
     const { text } = useDocumentStore.getState();
     useProblemsStore.getState().setCompiling(true);
-    const result = await host().call('blueprint.compile', { file: compilePath(), text });
+    // Validate only: inputs get their values at deploy time, so a missing one is not an error here.
+    const result = await host().call('blueprint.compile', { file: compilePath(), text, validateOnly: true });
     if (seq !== compileSeq) return;
     if (result.ok) useProblemsStore.getState().setProblems(result.value.problems);
     else useProblemsStore.getState().setHostError(result.error.message);

@@ -100,6 +100,23 @@ describe('engine host', () => {
     expect(err(await h.host.call('executions.resume', { executionId: s.id })).message).toMatch(/rolled back/);
   });
 
+  it('checks a blueprint for the designer without inputs: a missing input is a warning there, an error when planning', async () => {
+    h = new HostHarness();
+    const file = h.write('app.yaml', APP_BLUEPRINT);
+    const checked = ok(await h.host.call('blueprint.compile', { file, validateOnly: true }));
+    const missingWhileEditing = checked.problems.filter((p) => p.code === 'missing-input');
+    expect(missingWhileEditing.map((p) => [p.severity, /db_name/.test(p.message)])).toEqual([['warning', true]]);
+    expect(checked.plan).toBeUndefined();
+
+    const planned = ok(await h.host.call('blueprint.compile', { file }));
+    expect(planned.problems.filter((p) => p.code === 'missing-input').map((p) => p.severity)).toEqual(['error']);
+    expect(planned.plan).toBeUndefined();
+
+    const withInputs = ok(await h.host.call('blueprint.compile', { file, inputs: { db_name: 'orders' } }));
+    expect(withInputs.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(withInputs.plan?.nodes.length).toBeGreaterThan(0);
+  });
+
   it('rejects bad requests with clear errors and changes nothing', async () => {
     h = new HostHarness();
     const bad = h.write('bad.yaml', 'tosca_definitions_version: cloudify_dsl_1_5\nnode_templates:\n  x:\n    type: no.such.Type\n');
