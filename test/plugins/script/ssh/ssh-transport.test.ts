@@ -250,9 +250,12 @@ describe.skipIf(!peer)('scripts on a remote host over SSH (real sshd)', () => {
   });
 
   it('an unknown key is retried while the host may still be installing keys, then fails for good', async () => {
-    const stranger = utils.generateKeyPairSync('ed25519');
+    // A key the server does not know, made by OpenSSH itself (ssh2's own generator now and
+    // then writes an ed25519 key its parser rejects, which made this test flaky).
+    const strangerPath = path.join(dir, `stranger-${process.pid}`);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', strangerPath], { stdio: 'ignore' });
     const s = await script('auth.sh', 'true\n');
-    const agent = { user: p.user, key: stranger.private };
+    const agent = { user: p.user, key: readFileSync(strangerPath, 'utf8') };
     const early = await run(remote(s, { agent, retryNumber: 0 }).ctx).catch((e: unknown) => e);
     expect(early).toBeInstanceOf(RecoverableError);
     expect((early as Error).message).toMatch(/SSH authentication failed for trellis-ssh@127\.0\.0\.1/);
