@@ -112,6 +112,16 @@ export function resourceSpec(ctx: OperationContext, legacyKey: string): Resource
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The recorded OpenStack id of an instance, if any. */
+/**
+ * Records which cloud/project an instance lives in: `openstack_cloud` for blueprints and
+ * users, `trellis_environment` for the deployment summary (engine/host reads that key from
+ * any plugin).
+ */
+export function recordCloud(rp: Record<string, Value>, port: OpenStackPort): void {
+  rp.openstack_cloud = port.description;
+  rp.trellis_environment = { openstack: port.description };
+}
+
 export function recordedId(e: { runtimeProperties: Record<string, Value> }): string | undefined {
   return str(e.runtimeProperties.id) ?? str(e.runtimeProperties.external_id);
 }

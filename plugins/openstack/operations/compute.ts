@@ -20,6 +20,7 @@ import {
   resourceSpec,
   str,
   type Dict,
+  recordCloud,
 } from './common';
 import { findNeutron } from './neutron-resources';
 import { NeutronKind } from '../port/types';
@@ -133,8 +134,7 @@ async function networksFor(ctx: OperationContext, port: OpenStackPort, config: D
 const createServer: OperationHandler = async (ctx) => {
   const port = portFor(ctx);
   const rp = ctx.instance.runtimeProperties;
-  rp.openstack_cloud = port.description;
-  rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
+  recordCloud(rp, port);
   const known = recordedId(ctx.instance);
   if (known) {
     const existing = await port.getServer(known);
@@ -261,8 +261,7 @@ export function keypairSecretName(ctx: OperationContext): string {
 const createKeypair: OperationHandler = async (ctx) => {
   const port = portFor(ctx);
   const rp = ctx.instance.runtimeProperties;
-  rp.openstack_cloud = port.description;
-  rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
+  recordCloud(rp, port);
   const known = recordedId(ctx.instance);
   if (known && (await port.getKeypair(known))) {
     ctx.logger.info(`key pair ${known} already recorded: using it`);

@@ -22,6 +22,7 @@ import {
   str,
   type Dict,
   type ResourceSpec,
+  recordCloud,
 } from './common';
 
 const looksLikeUuid = (s: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
@@ -55,8 +56,7 @@ function createHandler(l: Lifecycle): OperationHandler {
   return async (ctx) => {
     const port = portFor(ctx);
     const rp = ctx.instance.runtimeProperties;
-    rp.openstack_cloud = port.description;
-    rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
+    recordCloud(rp, port);
     const known = recordedId(ctx.instance);
     if (known) {
       const existing = await port.getNeutron(l.kind, known);

@@ -6,7 +6,7 @@ import { NonRecoverableError, type OperationContext, type OperationHandler } fro
 import type { OpenStackPort } from '../port/port';
 import type { Volume } from '../port/types';
 import { pollUntil } from '../port/wait';
-import { forget, operation, portFor, progressLogger, record, recordedId, resourceSpec, str } from './common';
+import { forget, operation, portFor, progressLogger, record, recordedId, resourceSpec, str, recordCloud } from './common';
 
 /** Waits for a volume status; `error*` statuses fail. */
 export async function waitVolume(ctx: OperationContext, port: OpenStackPort, id: string, wanted: string[], what: string): Promise<Volume | undefined> {
@@ -24,8 +24,7 @@ export async function waitVolume(ctx: OperationContext, port: OpenStackPort, id:
 const createVolume: OperationHandler = async (ctx) => {
   const port = portFor(ctx);
   const rp = ctx.instance.runtimeProperties;
-  rp.openstack_cloud = port.description;
-  rp.trellis_environment = { openstack: port.description }; // shown as the deployment's environment
+  recordCloud(rp, port);
   const known = recordedId(ctx.instance);
   if (known) {
     const v = await port.getVolume(known);
